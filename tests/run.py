@@ -49,11 +49,7 @@ def main(argv=None):
     python = sys.executable
     with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
         conf.write(
-            "[options]\n"
-            f"addons_path = {ROOT}\n"
-            f"http_port = {args.http_port}\n"
-            "log_level = warn\n"
-            "max_cron_threads = 0\n"
+            f"[options]\naddons_path = {ROOT}\nhttp_port = {args.http_port}\nlog_level = warn\nmax_cron_threads = 0\n"
         )
     try:
         exists = subprocess.run(

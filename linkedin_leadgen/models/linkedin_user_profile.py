@@ -1,0 +1,509 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+from werkzeug.urls import url_join
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import consteq
+
+from .. import linkedin as li
+
+_logger = logging.getLogger(__name__)
+
+OAUTH_CALLBACK_PATH = "/linkedin_leadgen/oauth/callback"
+OAUTH_HMAC_SCOPE = "linkedin_leadgen-oauth"
+# LinkedIn's authorization codes live 30 minutes; a state older than this is refused.
+OAUTH_STATE_MAX_AGE = 3600
+TOKEN_WARNING_DAYS = 14
+EPOCH = datetime(1970, 1, 1)
+
+
+class ReconnectRequired(UserError):
+    """The LinkedIn grant of a profile is expired or revoked: its owner must authorize again.
+
+    ``profile_id`` names the profile that was put in the "Reconnect needed" state.
+    """
+
+    def __init__(self, message, profile_id=None):
+        super().__init__(message)
+        self.profile_id = profile_id
+
+
+class LinkedInUserProfile(models.Model):
+    _name = "linkedin.user.profile"
+    _description = "LinkedIn User Profile"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        required=True,
+        index=True,
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain=lambda self: [("groups_id", "in", self.env.ref("base.group_user").ids)],
+    )
+    company_id = fields.Many2one(
+        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Not connected"),
+            ("connected", "Connected"),
+            ("reconnect", "Reconnect needed"),
+            ("disconnected", "Disconnected"),
+        ],
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
+    )
+    member_urn = fields.Char(string="LinkedIn Member URN", readonly=True, copy=False)
+    member_name = fields.Char(string="LinkedIn Member", readonly=True, copy=False)
+    access_token = fields.Char(groups="base.group_system", copy=False)
+    refresh_token = fields.Char(groups="base.group_system", copy=False)
+    token_expires_at = fields.Datetime(string="Access Token Expires", readonly=True, copy=False)
+    refresh_token_expires_at = fields.Datetime(string="Refresh Token Expires", readonly=True, copy=False)
+    grant_expires_at = fields.Datetime(
+        string="Authorization Expires",
+        compute="_compute_grant_expires_at",
+        store=True,
+        help="When the owner has to authorize again: the refresh token's expiry when LinkedIn granted one, "
+        "else the access token's.",
+    )
+    scopes = fields.Char(string="Granted Scopes", readonly=True, copy=False)
+    ad_account_ids = fields.Many2many(
+        "linkedin.ad.account",
+        "linkedin_ad_account_user_profile_rel",
+        "profile_id",
+        "account_id",
+        string="LinkedIn Accounts",
+        copy=False,
+    )
+    ad_account_count = fields.Integer(compute="_compute_ad_account_count", string="Accounts")
+    last_error = fields.Text(readonly=True, copy=False)
+    share_for_audiences = fields.Boolean(
+        string="Share for Matched Audiences",
+        help="Let marketing users send mailing lists to this profile's LinkedIn accounts "
+        "(LinkedIn Matched Audiences). Set by LinkedIn Lead Gen administrators.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("token_expires_at", "refresh_token_expires_at")
+    def _compute_grant_expires_at(self):
+        for profile in self:
+            profile.grant_expires_at = profile.refresh_token_expires_at or profile.token_expires_at
+
+    @api.depends("ad_account_ids")
+    def _compute_ad_account_count(self):
+        for profile in self:
+            profile.ad_account_count = len(profile.ad_account_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("share_for_audiences") for vals in vals_list):
+            self._check_share_for_audiences_rights()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "share_for_audiences" in vals:
+            self._check_share_for_audiences_rights()
+        return super().write(vals)
+
+    def _check_share_for_audiences_rights(self):
+        if not self.env.su and not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_manager"):
+            raise AccessError(
+                self.env._("Only LinkedIn Lead Gen administrators can share a profile for Matched Audiences.")
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_authorize(self):
+        """Send the browser to LinkedIn's sign-in and permission dialog."""
+        self.ensure_one()
+        params = self._get_linkedin_params()
+        if not params["client_id"] or not params["client_secret"]:
+            raise UserError(
+                self.env._(
+                    "LinkedIn is not configured yet: an administrator has to enter the LinkedIn app's "
+                    "client ID and client secret in CRM > Configuration > Settings."
+                )
+            )
+        client = self._new_client(params)
+        url = client.authorization_url(self._get_redirect_uri(), self._get_oauth_scopes(), self._get_oauth_state())
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def action_sync_submissions(self):
+        """Refresh accounts and forms, then import submissions within the time budget.
+
+        Whatever is left (a first backfill, a reset) continues in the background through the sync cron.
+        """
+        self.ensure_one()
+        client = self._get_client()
+        with self._translate_linkedin_errors():
+            self._refresh_ad_accounts(client=client)
+            accounts = self.sudo().ad_account_ids.filtered("can_sync")
+            for account in accounts:
+                account._refresh_forms(client)
+        result = {}
+        if "linkedin.lead.importer" in self.env:
+            budget = int(self.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.sync_budget") or 120)
+            deadline = time.monotonic() + budget
+            result = self.env["linkedin.lead.importer"]._sync_accounts(accounts, deadline=deadline) or {}
+            if result.get("remaining"):
+                cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync", raise_if_not_found=False)
+                if cron:
+                    cron.sudo()._trigger()
+        if result.get("remaining"):
+            message = self.env._(
+                "%(created)s leads created and %(updated)s updated so far; the rest continues in the background.",
+                created=result.get("created", 0),
+                updated=result.get("updated", 0),
+            )
+        elif result:
+            message = self.env._(
+                "%(created)s leads created, %(updated)s updated, %(failed)s failed.",
+                created=result.get("created", 0),
+                updated=result.get("updated", 0),
+                failed=result.get("failed", 0),
+            )
+        else:
+            message = self.env._("%(count)s LinkedIn accounts and their forms refreshed.", count=len(accounts))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("LinkedIn sync"),
+                "message": message,
+                "type": "warning" if result.get("failed") else "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_disconnect(self):
+        """Remove the webhook subscriptions of the profile's accounts and forget the tokens."""
+        for profile in self:
+            sudo_profile = profile.sudo()
+            accounts = sudo_profile.ad_account_ids.filtered("webhook_subscription_id")
+            if accounts and sudo_profile.access_token:
+                try:
+                    client = profile._new_client(profile._get_linkedin_params(), tokens_from=sudo_profile)
+                    for account in accounts:
+                        try:
+                            client.delete_lead_notification(account.webhook_subscription_id)
+                        except li.NotFoundError:
+                            pass  # already gone on LinkedIn's side: nothing left to remove
+                        except li.LinkedInError as exc:
+                            _logger.warning(
+                                "LinkedIn profile %s: could not remove webhook subscription of account %s: %s",
+                                profile.id,
+                                account.linkedin_id,
+                                exc,
+                            )
+                        account.webhook_subscription_id = False
+                except li.LinkedInError as exc:
+                    _logger.warning("LinkedIn profile %s: disconnect could not reach LinkedIn: %s", profile.id, exc)
+            sudo_profile.write(
+                {
+                    "access_token": False,
+                    "refresh_token": False,
+                    "token_expires_at": False,
+                    "refresh_token_expires_at": False,
+                    "state": "disconnected",
+                    "last_error": False,
+                }
+            )
+            profile.activity_unlink(["linkedin_leadgen.mail_activity_type_linkedin_reconnect"])
+        return True
+
+    def action_view_ad_accounts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_ad_account_action")
+        action["domain"] = [("id", "in", self.ad_account_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # OAuth
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_linkedin_params(self):
+        get_param = self.env["ir.config_parameter"].sudo().get_param
+        return {
+            "client_id": get_param("linkedin_leadgen.client_id") or "",
+            "client_secret": get_param("linkedin_leadgen.client_secret") or "",
+            "api_url": get_param("linkedin_leadgen.api_url") or li.DEFAULT_API_URL,
+            "oauth_url": get_param("linkedin_leadgen.oauth_url") or li.DEFAULT_OAUTH_URL,
+            "version": get_param("linkedin_leadgen.api_version") or li.DEFAULT_VERSION,
+        }
+
+    def _get_oauth_scopes(self):
+        """Scopes requested on authorization; ``linkedin_audience`` adds the Matched Audiences scope."""
+        return list(li.LEADGEN_SCOPES)
+
+    def _get_redirect_uri(self):
+        return url_join(self.get_base_url(), OAUTH_CALLBACK_PATH)
+
+    def _oauth_state_digest(self, timestamp):
+        self.ensure_one()
+        return tools.misc.hmac(self.env(su=True), OAUTH_HMAC_SCOPE, (self._name, self.id, self.env.uid, timestamp))
+
+    def _get_oauth_state(self):
+        """``<profile id>.<timestamp>.<HMAC>``: bound to this record and to the current user."""
+        self.ensure_one()
+        timestamp = int(time.time())
+        return f"{self.id}.{timestamp}.{self._oauth_state_digest(timestamp)}"
+
+    @api.model
+    def _profile_from_oauth_state(self, state):
+        """Return the profile named by ``state`` if it was issued to the current user, else an empty recordset."""
+        try:
+            profile_id, timestamp, digest = (state or "").split(".")
+            profile_id, timestamp = int(profile_id), int(timestamp)
+        except ValueError:
+            return self.browse()
+        if not 0 <= time.time() - timestamp <= OAUTH_STATE_MAX_AGE:
+            return self.browse()
+        profile = self.browse(profile_id)
+        if not consteq(digest, profile._oauth_state_digest(timestamp)):
+            return self.browse()
+        # access rights of the current user: a state for a profile they cannot see is refused
+        return profile.exists()._filtered_access("write")
+
+    def _finish_authorization(self, code):
+        """Exchange the authorization code, store the tokens, read the member and the ad accounts."""
+        self.ensure_one()
+        client = self._new_client(self._get_linkedin_params())
+        with self._translate_linkedin_errors(mark_reconnect=False):
+            tokens = client.exchange_code(code, self._get_redirect_uri())
+        self._connect_with_tokens(tokens, client=client)
+
+    def _connect_with_tokens(self, tokens, client=None):
+        """Store a fresh grant and read the member and their ad accounts (code exchange or tests)."""
+        self.ensure_one()
+        self._store_tokens(tokens)
+        self.sudo().write({"state": "connected", "last_error": False})
+        self.activity_unlink(["linkedin_leadgen.mail_activity_type_linkedin_reconnect"])
+        client = client or self._get_client()
+        with self._translate_linkedin_errors():
+            me = client.get_me()
+        first, last = me.get("localizedFirstName") or "", me.get("localizedLastName") or ""
+        member_id = me.get("id")
+        self.sudo().write(
+            {
+                "member_urn": member_id and f"urn:li:person:{member_id}",
+                "member_name": " ".join(part for part in (first, last) if part) or member_id,
+            }
+        )
+        self._refresh_ad_accounts(client=client)
+
+    def _store_tokens(self, tokens):
+        """Store a :class:`Tokens` (on code exchange and every refresh)."""
+        self.ensure_one()
+        vals = {
+            "access_token": tokens.access_token,
+            "token_expires_at": _from_epoch(tokens.expires_at),
+            "scopes": " ".join(tokens.scopes or []) or self.sudo().scopes,
+        }
+        if tokens.refresh_token:
+            vals["refresh_token"] = tokens.refresh_token
+            vals["refresh_token_expires_at"] = _from_epoch(tokens.refresh_expires_at)
+        self.sudo().write(vals)
+
+    def _has_scopes(self, scopes):
+        self.ensure_one()
+        granted = set((self.sudo().scopes or "").replace(",", " ").split())
+        return set(scopes) <= granted
+
+    # ------------------------------------------------------------------
+    # Client
+    # ------------------------------------------------------------------
+
+    def _new_client(self, params, tokens_from=None):
+        kwargs = {}
+        if tokens_from:
+            kwargs = {
+                "access_token": tokens_from.access_token or None,
+                "refresh_token": tokens_from.refresh_token or None,
+                "expires_at": _to_epoch(tokens_from.token_expires_at),
+            }
+        return li.LinkedInClient(
+            params["api_url"],
+            params["oauth_url"],
+            params["client_id"],
+            params["client_secret"],
+            version=params["version"],
+            **kwargs,
+        )
+
+    def _get_client(self):
+        """A :class:`LinkedInClient` with valid tokens for this profile.
+
+        Refreshed tokens are stored back on the profile. When the grant is expired or revoked, the
+        profile is put in the "Reconnect needed" state and a :class:`ReconnectRequired` is raised.
+        """
+        self.ensure_one()
+        profile = self.sudo()
+        if profile.state != "connected" or not profile.access_token:
+            raise ReconnectRequired(self._reconnect_message(), profile_id=self.id)
+        client = self._new_client(self._get_linkedin_params(), tokens_from=profile)
+        client.on_tokens = profile._store_tokens
+        expires_at = _to_epoch(profile.token_expires_at)
+        if expires_at and expires_at <= time.time() + 60:
+            if not profile.refresh_token:
+                self._mark_reconnect(self.env._("The LinkedIn access token expired."))
+                raise ReconnectRequired(self._reconnect_message(), profile_id=self.id)
+            with self._translate_linkedin_errors():
+                client.refresh()
+        return client
+
+    def _reconnect_message(self):
+        return self.env._(
+            'The LinkedIn authorization of profile "%(name)s" has expired or was revoked. '
+            "Its owner has to click Authorize on the profile to connect it again.",
+            name=self.name,
+        )
+
+    def _translate_linkedin_errors(self, mark_reconnect=True):
+        return _LinkedInErrors(self, mark_reconnect)
+
+    def _mark_reconnect(self, reason):
+        """Put the profile in the "Reconnect needed" state, even if the current transaction rolls back."""
+        self.ensure_one()
+        vals = {"state": "reconnect", "last_error": reason}
+        self.sudo().write(vals)
+        profile_id, dbname = self.id, self.env.cr.dbname
+
+        def persist():
+            # The request is being rolled back (the caller gets a UserError): record the state in a
+            # cursor of our own, committed on its own, so the profile shows it.
+            try:
+                with self.env.registry.cursor() as cr:
+                    env = api.Environment(cr, tools.SUPERUSER_ID, {})
+                    env[self._name].browse(profile_id).exists().write(vals)
+            except Exception:
+                _logger.exception("LinkedIn profile %s (%s): could not record the reconnect state", profile_id, dbname)
+
+        self.env.cr.postrollback.add(persist)
+
+    # ------------------------------------------------------------------
+    # Ad accounts
+    # ------------------------------------------------------------------
+
+    def _refresh_ad_accounts(self, client=None):
+        """Discover the ad accounts the member can use and link them to the profile."""
+        self.ensure_one()
+        client = client or self._get_client()
+        with self._translate_linkedin_errors():
+            accounts = self.env["linkedin.ad.account"]._discover(client, self)
+        self.sudo().ad_account_ids = accounts
+        return accounts
+
+    # ------------------------------------------------------------------
+    # Token life
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_check_tokens(self):
+        """Daily: warn owners 14 days before their grant expires; flag expired grants."""
+        now = fields.Datetime.now()
+        profiles = self.sudo().search([("state", "=", "connected")])
+        activity_type = self.env.ref(
+            "linkedin_leadgen.mail_activity_type_linkedin_reconnect", raise_if_not_found=False
+        ) or self.env.ref("mail.mail_activity_data_todo")
+        for profile in profiles:
+            try:
+                expiry = profile.grant_expires_at
+                if not expiry:
+                    continue
+                if expiry <= now:
+                    profile._mark_reconnect(self.env._("The LinkedIn authorization expired."))
+                    continue
+                if expiry <= now + timedelta(days=TOKEN_WARNING_DAYS):
+                    already = profile.activity_ids.filtered(lambda a, t=activity_type: a.activity_type_id == t)
+                    if not already:
+                        profile.activity_schedule(
+                            activity_type_id=activity_type.id,
+                            date_deadline=fields.Date.to_date(expiry - timedelta(days=1)),
+                            summary=self.env._("Reconnect LinkedIn"),
+                            note=self.env._(
+                                "The LinkedIn authorization of this profile expires on %(date)s. "
+                                "Click Authorize on the profile before then to keep leads flowing.",
+                                date=fields.Date.to_string(expiry.date()),
+                            ),
+                            user_id=profile.user_id.id,
+                        )
+            except Exception:
+                _logger.exception("LinkedIn profile %s: token check failed", profile.id)
+
+
+class _LinkedInErrors:
+    """Context manager turning LinkedIn client errors into sentences a user understands."""
+
+    def __init__(self, profile, mark_reconnect=True):
+        self.profile = profile
+        self.mark_reconnect = mark_reconnect
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or not isinstance(exc, li.LinkedInError):
+            return False
+        profile = self.profile
+        _ = profile.env._
+        if isinstance(exc, li.ReauthorizationRequired | li.AuthRevokedError | li.AuthExpiredError):
+            if self.mark_reconnect:
+                profile._mark_reconnect(_("LinkedIn refused the authorization (%(error)s).", error=str(exc)))
+                raise ReconnectRequired(profile._reconnect_message(), profile_id=profile.id) from exc
+            raise UserError(_("LinkedIn refused the authorization: %(error)s", error=str(exc))) from exc
+        if isinstance(exc, li.InsufficientPermissionError):
+            raise UserError(
+                _(
+                    "LinkedIn denied access: the member lacks a role or the app lacks a permission (%(error)s).",
+                    error=str(exc),
+                )
+            ) from exc
+        if isinstance(exc, li.VersionSunsetError):
+            raise UserError(
+                _(
+                    "LinkedIn no longer supports the configured API version. "
+                    "An administrator has to choose a newer one in the settings (%(error)s).",
+                    error=str(exc),
+                )
+            ) from exc
+        if isinstance(exc, li.ThrottledError):
+            raise UserError(_("LinkedIn asks to slow down; please try again later (%(error)s).", error=str(exc))) from exc
+        if exc.retryable:
+            raise UserError(
+                _("LinkedIn could not be reached; please try again later (%(error)s).", error=str(exc))
+            ) from exc
+        raise UserError(_("LinkedIn answered with an error: %(error)s", error=str(exc))) from exc
+
+
+def _from_epoch(value):
+    """Epoch seconds to a naive UTC datetime (Odoo's Datetime)."""
+    return datetime.fromtimestamp(int(value), timezone.utc).replace(tzinfo=None) if value else False
+
+
+def _to_epoch(value):
+    """Naive UTC datetime to epoch seconds."""
+    return int((value - EPOCH).total_seconds()) if value else None
