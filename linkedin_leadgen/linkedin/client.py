@@ -8,6 +8,7 @@ import re
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -18,7 +19,6 @@ from .exceptions import (
     AuthRevokedError,
     DailyQuotaExceededError,
     InsufficientPermissionError,
-    LinkedInError,
     NotFoundError,
     PermanentError,
     ReauthorizationRequired,
@@ -58,7 +58,10 @@ def next_utc_midnight(now=None):
 
 
 class LinkedInClient:
-    """LinkedIn Marketing API client (Rest.li 2.0, versioned ``/rest/`` endpoints)."""
+    """LinkedIn Marketing API client (Rest.li 2.0, versioned ``/rest/`` endpoints).
+
+    One instance per member and thread: it holds the member's tokens and one ``requests.Session``.
+    """
 
     def __init__(
         self,
@@ -181,10 +184,14 @@ class LinkedInClient:
             raise AuthExpiredError("The LinkedIn access token has expired and there is no refresh token")
         raise AuthError("No LinkedIn access token: the member must authorize first")
 
-    def request(self, method, path, endpoint, params=None, json_body=None, headers=None, retry_not_found=False):
+    def request(
+        self, method, path, endpoint, params=None, json_body=None, headers=None, idempotent=True, retry_not_found=False
+    ):
         """Send one Rest.li call with retries; return ``(response, data)`` (``data`` None when empty).
 
         ``params`` is a dict encoded by :func:`restli.build_query`; long GET queries are tunneled.
+        A non-``idempotent`` call (a create) is retried only when LinkedIn surely did not process it
+        (429, connection not established), so that a timeout never creates an entity twice.
         """
         query = build_query(params or {})
         url = f"{self.api_url}/{path.lstrip('/')}"
@@ -205,14 +212,12 @@ class LinkedInClient:
                 if response.status_code >= 400:
                     raise self._error(response, retry_not_found=retry_not_found)
                 return response, self._json(response)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except requests.RequestException as exc:
                 error = RetryableServerError(f"LinkedIn {endpoint} call failed: {type(exc).__name__}")
-            except (RetryableServerError, ThrottledError) as exc:
-                if isinstance(exc, DailyQuotaExceededError):
-                    raise
-                error = exc
-            except NotFoundError as exc:
-                if not (retry_not_found and exc.retryable):
+                if not (idempotent or isinstance(exc, requests.ConnectTimeout)):
+                    raise error from None
+            except (RetryableServerError, ThrottledError, NotFoundError) as exc:
+                if not self._may_retry(exc, idempotent):
                     raise
                 error = exc
             delay = self._retry_delay(error, attempt)
@@ -223,6 +228,12 @@ class LinkedInClient:
                 "LinkedIn %s: %s; retry %d/%d in %.1f s", endpoint, error.message, attempt, self.max_retries, delay
             )
             self.sleep(delay)
+
+    @staticmethod
+    def _may_retry(error, idempotent):
+        if isinstance(error, DailyQuotaExceededError) or not error.retryable:
+            return False
+        return idempotent or isinstance(error, ThrottledError)
 
     def _send(self, method, url, query, endpoint, json_body, headers):
         extra = dict(headers or {})
@@ -259,7 +270,7 @@ class LinkedInClient:
             # Honour Retry-After, but do not block a worker longer than max_backoff: let the caller reschedule.
             return retry_after if retry_after <= self.max_backoff else None
         delay = min(self.max_backoff, self.backoff * (2**attempt))
-        return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not crypto)
+        return delay / 2 + random.uniform(0, delay / 2)
 
     @staticmethod
     def _json(response):
@@ -291,7 +302,18 @@ class LinkedInClient:
         try:
             return max(0.0, float(value))
         except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
             return None
+
+    def _mask(self, text):
+        """Replace any token or secret of this client found in ``text``."""
+        for secret in (self.access_token, self.refresh_token, self.client_secret):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
 
     def _error(self, response, retry_not_found=False):
         """Map an HTTP error answer to the exception family."""
@@ -299,7 +321,7 @@ class LinkedInClient:
         body = self._error_body(response)
         code = body.get("code") or body.get("error")
         detail = body.get("message") or body.get("error_description") or response.reason or ""
-        message = f"LinkedIn API error {status}{' ' + code if code else ''}: {detail}".strip()
+        message = self._mask(f"LinkedIn API error {status}{' ' + code if code else ''}: {detail}".strip())
         if status == 401:
             if code == "EXPIRED_ACCESS_TOKEN":
                 return AuthExpiredError(message, status, code)
@@ -469,7 +491,9 @@ class LinkedInClient:
     def create_lead_notification(self, account_id, webhook_url, lead_type="SPONSORED"):
         """Subscribe ``webhook_url`` to the owner's leads; returns the subscription id."""
         body = {"webhook": webhook_url, "owner": self._owner(account_id), "leadType": lead_type}
-        response, _data = self.request("POST", "leadNotifications", "leadNotifications", json_body=body)
+        response, _data = self.request(
+            "POST", "leadNotifications", "leadNotifications", json_body=body, idempotent=False
+        )
         created_id = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
         if created_id:
             return str(created_id)
@@ -502,7 +526,7 @@ class LinkedInClient:
         }
         if description:
             body["description"] = description
-        response, data = self.request("POST", "dmpSegments", "dmpSegments", json_body=body)
+        response, data = self.request("POST", "dmpSegments", "dmpSegments", json_body=body, idempotent=False)
         created_id = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
         if not created_id and isinstance(data, dict):
             created_id = data.get("id")
@@ -550,4 +574,3 @@ class LinkedInClient:
         for offset in range(0, len(elements), batch_size):
             results.extend(self.dmp_segment_users(segment_id, elements[offset : offset + batch_size]))
         return results
-

@@ -71,15 +71,19 @@ def oauthlib_transport(url):
     check_transport(url)
     _QUIET.active = True
     try:
-        if url.lower().startswith("https://") or os.environ.get(_INSECURE_ENV):
+        if url.lower().startswith("https://"):
             yield
             return
         with _ENV_LOCK:
+            previous = os.environ.get(_INSECURE_ENV)
             os.environ[_INSECURE_ENV] = "1"
             try:
                 yield
             finally:
-                os.environ.pop(_INSECURE_ENV, None)
+                if previous is None:
+                    os.environ.pop(_INSECURE_ENV, None)
+                else:
+                    os.environ[_INSECURE_ENV] = previous
     finally:
         _QUIET.active = False
 
@@ -89,8 +93,9 @@ def _check_token_http_status(response):
     if response.status_code == 429:
         raise ThrottledError("LinkedIn token endpoint throttled the request", status=429)
     if response.status_code >= 500:
-        raise RetryableServerError(f"LinkedIn token endpoint failed with HTTP {response.status_code}",
-                                   status=response.status_code)
+        raise RetryableServerError(
+            f"LinkedIn token endpoint failed with HTTP {response.status_code}", status=response.status_code
+        )
     return response
 
 

@@ -9,8 +9,8 @@ def split_scopes(value):
     """LinkedIn documents space-delimited scopes but answers with commas: accept both."""
     if not value:
         return []
-    if isinstance(value, list | tuple | set):
-        return [str(scope) for scope in value if scope]
+    if isinstance(value, list | tuple | set):  # oauthlib splits on spaces only: split its items again
+        value = " ".join(str(scope) for scope in value)
     return [scope for scope in re.split(r"[\s,]+", str(value)) if scope]
 
 

@@ -37,6 +37,8 @@ def verify_webhook_signature(client_secret, raw_body, header_value):
         return False
     if isinstance(raw_body, str):
         raw_body = raw_body.encode()
+    if isinstance(header_value, bytes):
+        header_value = header_value.decode("latin-1")
     received = header_value.strip()
     if received.lower().startswith(SIGNATURE_PREFIX):
         received = received[len(SIGNATURE_PREFIX) :]
