@@ -15,6 +15,7 @@ ERROR_CODES = {
     503: "SERVICE_UNAVAILABLE",
 }
 MAX_COUNT = 1000
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class ApiError(Exception):
@@ -117,8 +118,10 @@ def offset_page(req, items, render=None, default=10, cap=MAX_COUNT):
 
 def cursor_page(req, items, render=None, default=100, cap=MAX_COUNT):
     """Cursor paging (``pageSize``/``pageToken``); falls back to offset paging when ``start``/``count`` are sent."""
-    if "pageSize" not in req.params and "pageToken" not in req.params and (
-        "start" in req.params or "count" in req.params
+    if (
+        "pageSize" not in req.params
+        and "pageToken" not in req.params
+        and ("start" in req.params or "count" in req.params)
     ):
         return offset_page(req, items, render, cap=cap)
     size = int_param(req, "pageSize", default, minimum=1)

@@ -35,7 +35,7 @@ def parse_query(raw):
 
 def parse_value(text, decode=True):
     """Parse one Rest.li value: ``(k:v,...)``, ``List(...)`` or a primitive."""
-    if not (text.startswith("(") or text.startswith("List(")):
+    if not text.startswith(("(", "List(")):
         return unquote(text) if decode else text
     value, pos = _parse(text, 0, decode)
     if pos != len(text):
@@ -127,3 +127,10 @@ def project(value, tree):
     if isinstance(value, dict):
         return {key: project(value[key], sub) for key, sub in tree.items() if key in value}
     return value
+
+
+def parse_key(raw):
+    """A resource key from a raw path segment: an id, an encoded URN or a ``(k:v,...)`` compound key."""
+    if _ENCODED_STRUCTURE.match(raw):
+        return parse_value(unquote(raw), decode=False)
+    return parse_value(raw)

@@ -1,0 +1,259 @@
+"""``LinkedInEmulator``: LinkedIn's OAuth and REST APIs on one loopback HTTP server, for tests and demos."""
+
+import json
+import threading
+import time
+from collections import Counter
+
+from . import webhooks
+from .base import LOOPBACK
+from .data import EmulatorData
+from .faults import FAULTS, Fault
+from .oauth import DEFAULT_SCOPES, TokenStore
+from .resources_dmp import refresh_segment
+from .server import EmulatorHTTPServer, log_entry
+
+DEFAULT_VERSIONS = tuple(f"2026{month:02d}" for month in range(1, 12))
+
+
+class LinkedInEmulator:
+    """A fake LinkedIn: ``with LinkedInEmulator() as emu: ... emu.url ...``.
+
+    Tunables (restored by ``reset()``): ``page_cap``, ``dmp_batch_cap``, ``active_versions``,
+    ``segment_delay`` (seconds BUILDING/UPDATING last), ``dmp_not_found_window`` (seconds ``/users``
+    answers 404 after creation), ``dmp_rate_limit`` (per member and minute), ``match_rate``; flags
+    ``cancel_next_login``, ``login_member``, ``refresh_tokens``, ``refresh_error``, ``newest_first``,
+    ``challenge_on_subscribe``; ``daily_limits`` (endpoint -> calls per member and UTC day, then a day-limit
+    429); ``clock_offset`` (seconds added to now).
+    """
+
+    def __init__(self, client_id="emu-client", client_secret="emu-secret", responses=50, seed=1, page_cap=100,
+                 dmp_batch_cap=10000, active_versions=None, host="127.0.0.1", port=0, *, segment_delay=10.0,
+                 dmp_not_found_window=5.0, dmp_rate_limit=600, match_rate=0.7):  # fmt: skip
+        if host not in LOOPBACK:
+            raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
+        self.client_id, self.client_secret = client_id, client_secret
+        self.host, self.port = host, port
+        self.seed, self.response_count = seed, responses
+        self._config = {
+            "page_cap": page_cap, "dmp_batch_cap": dmp_batch_cap,
+            "active_versions": frozenset(active_versions or DEFAULT_VERSIONS), "segment_delay": segment_delay,
+            "dmp_not_found_window": dmp_not_found_window, "dmp_rate_limit": dmp_rate_limit, "match_rate": match_rate,
+        }  # fmt: skip
+        self.lock = threading.RLock()
+        self.stopping = threading.Event()
+        self._server = self._thread = None
+        self.reset()
+
+    # -- life cycle
+
+    def start(self):
+        self.stopping.clear()
+        self._server = EmulatorHTTPServer((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"linkedin-emulator-{self.port}", daemon=True)  # fmt: skip
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is None:
+            return
+        self.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+        self._server = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def url(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self):
+        return self.url + "/rest"
+
+    @property
+    def oauth_url(self):
+        return self.url + "/oauth/v2"
+
+    def reset(self):
+        """Regenerate the data from the seed; forget tokens, faults, log and counters; restore tunables."""
+        with self.lock:
+            for name, value in self._config.items():
+                setattr(self, name, value)
+            self.clock_offset = 0
+            self.cancel_next_login = False
+            self.login_member = "default"
+            self.refresh_tokens = True
+            self.refresh_error = "invalid_request"
+            self.newest_first = True
+            self.challenge_on_subscribe = False
+            self.data = EmulatorData(self.seed, self.response_count, now_ms=int(time.time() * 1000))
+            self.tokens = TokenStore(self.now)
+            self.dmp_calls = {}
+            self.daily_limits = {}
+            self.daily_calls = Counter()
+            self._faults = {}
+            self._log = []
+            self._calls = Counter()
+
+    # -- time, log and counters
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def now_ms(self):
+        return int(self.now() * 1000)
+
+    def record(self, req, reply, endpoint):
+        self._calls[endpoint] += 1
+        self._log.append(log_entry(req, reply, endpoint))
+
+    def requests(self, endpoint=None):
+        """The request log, oldest first (optionally of one endpoint)."""
+        with self.lock:
+            return [dict(e) for e in self._log if endpoint is None or e["endpoint"] == endpoint]
+
+    def calls(self, endpoint=None):
+        """Requests received by an endpoint ("leadFormResponses", "dmpSegments/users", ...), or in all."""
+        with self.lock:
+            return self._calls[endpoint] if endpoint is not None else sum(self._calls.values())
+
+    # -- tokens
+
+    def issue_tokens(self, scopes=None, member="default", refresh=True):
+        """A token response as ``/oauth/v2/accessToken`` would give, without the browser."""
+        with self.lock:
+            if member not in self.data.members:
+                raise KeyError(f"unknown member {member!r}")
+            return self.tokens.issue(member, list(scopes or DEFAULT_SCOPES), refresh=refresh)
+
+    def expire_access_token(self, token):
+        with self.lock:
+            self.tokens.tokens[token].expires_at = self.now() - 1
+
+    def revoke(self, token):
+        with self.lock:
+            self.tokens.tokens[token].revoked = True
+
+    # -- faults
+
+    def inject(self, endpoint, fault, times=1, **options):
+        """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until reset)."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
+        with self.lock:
+            self._faults.setdefault(endpoint, []).append(Fault(fault, times, options))
+
+    def take_fault(self, endpoint):
+        for key in (endpoint, "*"):
+            queue = self._faults.get(key)
+            if endpoint and queue:
+                fault = queue[0]
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        queue.pop(0)
+                return fault
+        return None
+
+    # -- leads
+
+    def add_response(self, account_id=None, form_id=None, answers=None, test=False, submitted_at_ms=None, *,
+                     version=None, consents=None, response_id=None):  # fmt: skip
+        """Add a lead; ``answers`` maps a predefined field, question name or id to a value (None omits it).
+
+        Multiple-choice values may be option ids or texts; ``consents`` maps consent ids to booleans.
+        Unspecified answers come from a generated persona. Returns the rendered response.
+        """
+        with self.lock:
+            data = self.data
+            if form_id is None:
+                account = data.account(account_id) if account_id else data.accounts[0]
+                urn = f"urn:li:sponsoredAccount:{account['id']}"
+                form = next(
+                    f for f in data.forms if f["owner"]["sponsoredAccount"] == urn and f["state"] == "PUBLISHED"
+                )
+            else:
+                form = data.form_dict(form_id)
+            version = int(version or form["versionId"])
+            questions = data.form_versions[(form["id"], version)]["content"]["questions"]
+            overrides = {("consent", int(cid)): bool(accepted) for cid, accepted in (consents or {}).items()}
+            for key, value in (answers or {}).items():
+                question = _find_question(questions, key)
+                overrides[question["questionId"]] = _answer_value(question, value)
+            at = self.now_ms() if submitted_at_ms is None else int(submitted_at_ms)
+            account_id = int(form["owner"]["sponsoredAccount"].rsplit(":", 1)[1])
+            lead = data.add_lead(account_id, form["id"], test, at, overrides, response_id, version)
+            return data.render_response(lead)
+
+    def delete_response(self, response_id):
+        """Remove a lead (as after 365 days or a member's deletion); webhooks can still name it."""
+        with self.lock:
+            self.data.delete_lead(response_id)
+
+    def deliver_webhook(self, response_id, action="CREATED"):
+        """POST a signed LEAD_ACTION to every matching subscription; returns ``[(url, status or None)]``."""
+        with self.lock:
+            lead = self.data.leads[response_id]
+            response = self.data.render_response(lead)
+            raw = json.dumps(webhooks.lead_action(response, action, self.now_ms())).encode()
+            urls = [
+                n["webhook"] for n in self.data.notifications.values()
+                if n["owner"] == response["owner"] and n["leadType"] == response["leadType"]
+                and n.get("versionedForm", response["versionedLeadGenFormUrn"]) == response["versionedLeadGenFormUrn"]
+            ]  # fmt: skip
+        return [(url, webhooks.post(url, raw, self.client_secret)) for url in urls]
+
+    def challenge(self, url):
+        """Send LinkedIn's ``?challengeCode=`` check to ``url``; True when it answers correctly."""
+        return webhooks.challenge(url, self.client_secret)
+
+    # -- audiences
+
+    def segment_users(self, segment_id):
+        with self.lock:
+            return set(self.data.segments[str(segment_id)]["users"])
+
+    def segment_requests(self, segment_id):
+        """Bodies received by ``/dmpSegments/{id}/users``, oldest first."""
+        with self.lock:
+            return list(self.data.segments[str(segment_id)]["requests"])
+
+    def advance_segments(self):
+        """End every BUILDING/UPDATING phase and the post-create 404 window now."""
+        with self.lock:
+            now = self.now()
+            for segment in self.data.segments.values():
+                segment["ready_at"] = min(segment["ready_at"], now)
+                segment["available_at"] = min(segment["available_at"], now)
+                refresh_segment(self, segment)
+
+
+def _find_question(questions, key):
+    for question in questions:
+        if key in (
+            question.get("predefinedField"),
+            question["name"],
+            question["questionId"],
+            str(question["questionId"]),
+        ):
+            return question
+    raise KeyError(f"no question {key!r} in this form")
+
+
+def _answer_value(question, value):
+    details = question["questionDetails"].get("multipleChoiceQuestionDetails")
+    if value is None or details is None:
+        return value
+    texts = {text: option["id"] for option in details["options"] for text in option["text"]["localized"].values()}
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [v if isinstance(v, int) else texts[v] if v in texts else int(v) for v in values]

@@ -1,0 +1,34 @@
+"""Faults that tests inject per endpoint: throttling, server errors, slowness, broken JSON, token events."""
+
+from dataclasses import dataclass, field
+
+from .base import ApiError, Reply
+
+THROTTLED = "Resource level throttle limit for calls to this resource is reached."
+DAY_LIMIT = THROTTLED + " APPLICATION_AND_MEMBER DAY limit reached for this resource."
+FAULTS = ("429", "429_retry_after", "day_limit", "500", "503", "slow", "malformed", "expire_token", "revoke_token",
+          "404")  # fmt: skip
+# faults that alter the request and let it through instead of answering it
+PASS_THROUGH = ("slow", "expire_token", "revoke_token")
+
+
+@dataclass
+class Fault:
+    """A pending fault; ``times=None`` repeats until ``reset()``."""
+
+    kind: str
+    times: object = 1
+    options: dict = field(default_factory=dict)
+
+    def reply(self):
+        if self.kind == "429":
+            return ApiError(429, THROTTLED, service_code=101).reply()
+        if self.kind == "429_retry_after":
+            retry_after = str(self.options.get("retry_after", 1))
+            return ApiError(429, THROTTLED, service_code=101, headers={"Retry-After": retry_after}).reply()
+        if self.kind == "day_limit":
+            return ApiError(429, DAY_LIMIT, service_code=101).reply()
+        if self.kind == "malformed":
+            return Reply(200, raw=b'{"elements": [{"id": ')
+        return ApiError(int(self.kind), {"500": "Internal Server Error", "503": "Service Unavailable",
+                                         "404": "Not Found"}[self.kind]).reply()  # fmt: skip

@@ -1,0 +1,184 @@
+"""Fault injection, request log and counters, reset, scale and the command line of the emulator."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
+
+
+def leads_query(emu):
+    account = emu.data.accounts[0]["id"]
+    return f"q=owner&owner=(sponsoredAccount:urn%3Ali%3AsponsoredAccount%3A{account})&leadType=(leadType:SPONSORED)"
+
+
+@pytest.mark.parametrize(
+    "fault, status, code",
+    [
+        ("429", 429, "TOO_MANY_REQUESTS"),
+        ("500", 500, "INTERNAL_SERVER_ERROR"),
+        ("503", 503, "SERVICE_UNAVAILABLE"),
+        ("404", 404, "NOT_FOUND"),
+    ],
+)
+def test_status_faults_then_recovery(emu, api, fault, status, code):
+    emu.inject("leadFormResponses", fault, times=2)
+    answers = [api.get("/leadFormResponses", leads_query(emu)) for _i in range(3)]
+    assert [a.status_code for a in answers] == [status, status, 200]
+    assert answers[0].json()["code"] == code
+    assert "Retry-After" not in answers[0].headers
+    assert emu.calls("leadFormResponses") == 3
+
+
+def test_retry_after_and_day_limit(emu, api):
+    emu.inject("me", "429_retry_after", retry_after=7)
+    emu.inject("me", "day_limit")
+    throttled = api.get("/me")
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
+    day = api.get("/me")
+    assert day.status_code == 429 and "APPLICATION_AND_MEMBER DAY limit" in day.json()["message"]
+    assert api.get("/me").ok
+
+
+def test_malformed_json(emu, api):
+    emu.inject("leadForms", "malformed")
+    answer = api.get(f"/leadForms/{emu.data.forms[0]['id']}")
+    assert answer.status_code == 200
+    with pytest.raises(ValueError):
+        answer.json()
+
+
+def test_slow_response(emu, api):
+    emu.inject("me", "slow", delay=0.5)
+    with pytest.raises(requests.exceptions.Timeout):
+        api.session.get(emu.api_url + "/me", headers=api.headers(), timeout=0.1)
+    started = time.monotonic()
+    assert api.get("/me").ok
+    assert time.monotonic() - started < 0.4
+
+
+def test_token_faults_mid_run(emu, api):
+    emu.inject("leadFormResponses", "expire_token")
+    assert api.get("/me").ok
+    assert api.get("/leadFormResponses", leads_query(emu)).json()["code"] == "EXPIRED_ACCESS_TOKEN"
+    assert api.get("/me").json()["code"] == "EXPIRED_ACCESS_TOKEN"
+    fresh = emu.issue_tokens()["access_token"]
+    api.token = fresh
+    emu.inject("*", "revoke_token")
+    assert api.get("/me").json()["code"] == "REVOKED_ACCESS_TOKEN"
+
+
+def test_unlimited_fault_and_reset(emu, api):
+    emu.inject("*", "503", times=None)
+    assert {api.get("/me").status_code for _i in range(3)} == {503}
+    emu.reset()
+    assert emu.requests() == [] and emu.calls() == 0
+    with pytest.raises(ValueError):
+        emu.inject("me", "teapot")
+
+
+def test_request_log_masks_secrets(emu, api):
+    api.get("/me", "fields=id")
+    requests.post(
+        emu.oauth_url + "/accessToken",
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": "r",
+            "client_id": emu.client_id,
+            "client_secret": emu.client_secret,
+        },
+    )
+    me, token = emu.requests()
+    assert me["endpoint"] == "me" and me["status"] == 200 and me["query"] == "fields=id"
+    assert me["headers"]["Authorization"] == "Bearer ***"
+    assert api.token not in repr(emu.requests())
+    assert token["endpoint"] == "accessToken" and token["body"]["client_secret"] == "***"
+    assert emu.calls("me") == 1 and emu.calls() == 2
+    assert emu.requests("accessToken") == [token]
+
+
+def test_unknown_path(api):
+    assert api.get("/nothingHere").status_code == 404
+    assert api.get("/leadFormResponses/a/b").status_code == 404
+
+
+def test_deterministic_data():
+    first, second = LinkedInEmulator(responses=20, seed=7), LinkedInEmulator(responses=20, seed=7)
+    assert [a["id"] for a in first.data.accounts] == [a["id"] for a in second.data.accounts]
+    assert list(first.data.responses) == list(second.data.responses)
+    one = next(iter(first.data.responses.values()))
+    assert one["formResponse"] == second.data.responses[one["id"]]["formResponse"]
+    assert list(LinkedInEmulator(responses=20, seed=8).data.responses) != list(first.data.responses)
+
+
+def test_ten_thousand_responses_are_cheap():
+    started = time.monotonic()
+    with LinkedInEmulator(responses=10_000, seed=3) as emu:
+        assert len(emu.data.responses) == 10_000
+        account = emu.data.accounts[0]["id"]
+        session = requests.Session()
+        token = emu.issue_tokens()["access_token"]
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "LinkedIn-Version": "202610",
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        query = (
+            f"q=owner&owner=(sponsoredAccount:urn%3Ali%3AsponsoredAccount%3A{account})&leadType=(leadType:SPONSORED)"
+        )
+        seen, start = 0, 0
+        while True:
+            page = session.get(
+                f"{emu.api_url}/leadFormResponses?{query}&start={start}&count=100", headers=headers, timeout=10
+            ).json()
+            seen += len(page["elements"])
+            if len(page["elements"]) < 100:
+                break
+            start += 100
+        assert seen == page["paging"]["total"] > 6000
+    assert time.monotonic() - started < 15
+
+
+def test_command_line():
+    command = [
+        sys.executable,
+        "-m",
+        "odoo.addons.linkedin_leadgen.emulator",
+        "--responses",
+        "5",
+        "--seed",
+        "2",
+        "--client-id",
+        "cli-id",
+        "--client-secret",
+        "cli-secret",
+        "--fault",
+        "me:500:2",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("LinkedIn emulator on http://127.0.0.1:"), first + process.stderr.read()
+        url = first.split()[3]
+        assert "cli-id" in process.stdout.readline()
+        accounts = [process.stdout.readline() for _i in range(5)]
+        assert all(line.startswith("ad account ") for line in accounts)
+        answer = requests.get(url + "/rest/me", timeout=10)
+        assert answer.status_code == 500
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_daily_limit_resets_at_utc_midnight(emu, api):
+    emu.daily_limits = {"me": 2}
+    statuses = [api.get("/me").status_code for _i in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "DAY limit" in api.get("/me").json()["message"]
+    assert api.get("/adAccountUsers", "q=authenticatedUser").ok
+    emu.clock_offset = 86400 - emu.now() % 86400 + 1
+    assert api.get("/me").ok
