@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from werkzeug.urls import url_join
 
-from odoo import api, fields, models, tools
+from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
@@ -28,9 +28,10 @@ class ReconnectRequired(UserError):
     ``profile_id`` names the profile that was put in the "Reconnect needed" state.
     """
 
-    def __init__(self, message, profile_id=None):
+    def __init__(self, message, profile_id=None, reason=None):
         super().__init__(message)
         self.profile_id = profile_id
+        self.reason = reason
 
 
 class LinkedInUserProfile(models.Model):
@@ -50,9 +51,7 @@ class LinkedInUserProfile(models.Model):
         default=lambda self: self.env.user,
         domain=lambda self: [("groups_id", "in", self.env.ref("base.group_user").ids)],
     )
-    company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     state = fields.Selection(
         [
             ("draft", "Not connected"),
@@ -137,6 +136,7 @@ class LinkedInUserProfile(models.Model):
     def action_authorize(self):
         """Send the browser to LinkedIn's sign-in and permission dialog."""
         self.ensure_one()
+        self.check_access("write")
         params = self._get_linkedin_params()
         if not params["client_id"] or not params["client_secret"]:
             raise UserError(
@@ -155,6 +155,7 @@ class LinkedInUserProfile(models.Model):
         Whatever is left (a first backfill, a reset) continues in the background through the sync cron.
         """
         self.ensure_one()
+        self.check_access("write")
         client = self._get_client()
         with self._translate_linkedin_errors():
             self._refresh_ad_accounts(client=client)
@@ -185,13 +186,15 @@ class LinkedInUserProfile(models.Model):
             )
         else:
             message = self.env._("%(count)s LinkedIn accounts and their forms refreshed.", count=len(accounts))
+        if result.get("errors"):
+            message = "\n".join([message, *result["errors"]])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("LinkedIn sync"),
                 "message": message,
-                "type": "warning" if result.get("failed") else "success",
+                "type": "warning" if result.get("failed") or result.get("errors") else "success",
                 "sticky": False,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -199,9 +202,16 @@ class LinkedInUserProfile(models.Model):
 
     def action_disconnect(self):
         """Remove the webhook subscriptions of the profile's accounts and forget the tokens."""
+        self.check_access("write")
         for profile in self:
             sudo_profile = profile.sudo()
-            accounts = sudo_profile.ad_account_ids.filtered("webhook_subscription_id")
+            # an account still used by another connected profile keeps its subscription
+            accounts = sudo_profile.ad_account_ids.filtered(
+                lambda account, p=sudo_profile: (
+                    account.webhook_subscription_id
+                    and not (account.profile_ids - p).filtered(lambda other: other.state == "connected")
+                )
+            )
             if accounts and sudo_profile.access_token:
                 try:
                     client = profile._new_client(profile._get_linkedin_params(), tokens_from=sudo_profile)
@@ -209,7 +219,11 @@ class LinkedInUserProfile(models.Model):
                         try:
                             client.delete_lead_notification(account.webhook_subscription_id)
                         except li.NotFoundError:
-                            pass  # already gone on LinkedIn's side: nothing left to remove
+                            _logger.info(
+                                "LinkedIn profile %s: webhook subscription of account %s was already removed",
+                                profile.id,
+                                account.linkedin_id,
+                            )
                         except li.LinkedInError as exc:
                             _logger.warning(
                                 "LinkedIn profile %s: could not remove webhook subscription of account %s: %s",
@@ -291,9 +305,17 @@ class LinkedInUserProfile(models.Model):
     def _finish_authorization(self, code):
         """Exchange the authorization code, store the tokens, read the member and the ad accounts."""
         self.ensure_one()
+        self.check_access("write")
         client = self._new_client(self._get_linkedin_params())
-        with self._translate_linkedin_errors(mark_reconnect=False):
+        try:
             tokens = client.exchange_code(code, self._get_redirect_uri())
+        except li.LinkedInError as exc:
+            raise UserError(
+                self.env._(
+                    "LinkedIn refused the authorization code (%(error)s). Click Authorize to try again.",
+                    error=str(exc),
+                )
+            ) from exc
         self._connect_with_tokens(tokens, client=client)
 
     def _connect_with_tokens(self, tokens, client=None):
@@ -325,7 +347,8 @@ class LinkedInUserProfile(models.Model):
         }
         if tokens.refresh_token:
             vals["refresh_token"] = tokens.refresh_token
-            vals["refresh_token_expires_at"] = _from_epoch(tokens.refresh_expires_at)
+            if tokens.refresh_expires_at:
+                vals["refresh_token_expires_at"] = _from_epoch(tokens.refresh_expires_at)
         self.sudo().write(vals)
 
     def _has_scopes(self, scopes):
@@ -344,6 +367,7 @@ class LinkedInUserProfile(models.Model):
                 "access_token": tokens_from.access_token or None,
                 "refresh_token": tokens_from.refresh_token or None,
                 "expires_at": _to_epoch(tokens_from.token_expires_at),
+                "refresh_expires_at": _to_epoch(tokens_from.refresh_token_expires_at),
             }
         return li.LinkedInClient(
             params["api_url"],
@@ -362,15 +386,24 @@ class LinkedInUserProfile(models.Model):
         """
         self.ensure_one()
         profile = self.sudo()
-        if profile.state != "connected" or not profile.access_token:
-            raise ReconnectRequired(self._reconnect_message(), profile_id=self.id)
+        if profile.state in ("draft", "disconnected") or not profile.access_token:
+            raise ReconnectRequired(
+                self.env._(
+                    'The profile "%(name)s" is not connected to LinkedIn: its owner has to click Authorize first.',
+                    name=self.name,
+                ),
+                profile_id=self.id,
+            )
+        if profile.state != "connected":
+            raise ReconnectRequired(self._reconnect_message(), profile_id=self.id, reason=profile.last_error)
         client = self._new_client(self._get_linkedin_params(), tokens_from=profile)
         client.on_tokens = profile._store_tokens
         expires_at = _to_epoch(profile.token_expires_at)
         if expires_at and expires_at <= time.time() + 60:
             if not profile.refresh_token:
-                self._mark_reconnect(self.env._("The LinkedIn access token expired."))
-                raise ReconnectRequired(self._reconnect_message(), profile_id=self.id)
+                reason = self.env._("The LinkedIn access token expired.")
+                self._mark_reconnect(reason)
+                raise ReconnectRequired(self._reconnect_message(), profile_id=self.id, reason=reason)
             with self._translate_linkedin_errors():
                 client.refresh()
         return client
@@ -397,7 +430,7 @@ class LinkedInUserProfile(models.Model):
             # cursor of our own, committed on its own, so the profile shows it.
             try:
                 with self.env.registry.cursor() as cr:
-                    env = api.Environment(cr, tools.SUPERUSER_ID, {})
+                    env = api.Environment(cr, SUPERUSER_ID, {})
                     env[self._name].browse(profile_id).exists().write(vals)
             except Exception:
                 _logger.exception("LinkedIn profile %s (%s): could not record the reconnect state", profile_id, dbname)
@@ -431,28 +464,35 @@ class LinkedInUserProfile(models.Model):
         ) or self.env.ref("mail.mail_activity_data_todo")
         for profile in profiles:
             try:
-                expiry = profile.grant_expires_at
-                if not expiry:
-                    continue
-                if expiry <= now:
-                    profile._mark_reconnect(self.env._("The LinkedIn authorization expired."))
-                    continue
-                if expiry <= now + timedelta(days=TOKEN_WARNING_DAYS):
-                    already = profile.activity_ids.filtered(lambda a, t=activity_type: a.activity_type_id == t)
-                    if not already:
-                        profile.activity_schedule(
-                            activity_type_id=activity_type.id,
-                            date_deadline=fields.Date.to_date(expiry - timedelta(days=1)),
-                            summary=self.env._("Reconnect LinkedIn"),
-                            note=self.env._(
-                                "The LinkedIn authorization of this profile expires on %(date)s. "
-                                "Click Authorize on the profile before then to keep leads flowing.",
-                                date=fields.Date.to_string(expiry.date()),
-                            ),
-                            user_id=profile.user_id.id,
-                        )
+                with self.env.cr.savepoint():
+                    profile._check_token_expiry(now, activity_type)
             except Exception:
                 _logger.exception("LinkedIn profile %s: token check failed", profile.id)
+
+    def _check_token_expiry(self, now, activity_type):
+        """Flag an expired grant, or remind the owner once when it expires within 14 days."""
+        self.ensure_one()
+        expiry = self.grant_expires_at
+        if not expiry:
+            return
+        if expiry <= now:
+            self._mark_reconnect(self.env._("The LinkedIn authorization expired."))
+            return
+        if expiry > now + timedelta(days=TOKEN_WARNING_DAYS):
+            return
+        if self.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+            return
+        self.activity_schedule(
+            activity_type_id=activity_type.id,
+            date_deadline=fields.Date.to_date(expiry - timedelta(days=1)),
+            summary=self.env._("Reconnect LinkedIn"),
+            note=self.env._(
+                "The LinkedIn authorization of this profile expires on %(date)s. "
+                "Click Authorize on the profile before then to keep leads flowing.",
+                date=fields.Date.to_string(expiry.date()),
+            ),
+            user_id=self.user_id.id,
+        )
 
 
 class _LinkedInErrors:
@@ -472,8 +512,9 @@ class _LinkedInErrors:
         _ = profile.env._
         if isinstance(exc, li.ReauthorizationRequired | li.AuthRevokedError | li.AuthExpiredError):
             if self.mark_reconnect:
-                profile._mark_reconnect(_("LinkedIn refused the authorization (%(error)s).", error=str(exc)))
-                raise ReconnectRequired(profile._reconnect_message(), profile_id=profile.id) from exc
+                reason = _("LinkedIn refused the authorization (%(error)s).", error=str(exc))
+                profile._mark_reconnect(reason)
+                raise ReconnectRequired(profile._reconnect_message(), profile_id=profile.id, reason=reason) from exc
             raise UserError(_("LinkedIn refused the authorization: %(error)s", error=str(exc))) from exc
         if isinstance(exc, li.InsufficientPermissionError):
             raise UserError(
@@ -491,7 +532,9 @@ class _LinkedInErrors:
                 )
             ) from exc
         if isinstance(exc, li.ThrottledError):
-            raise UserError(_("LinkedIn asks to slow down; please try again later (%(error)s).", error=str(exc))) from exc
+            raise UserError(
+                _("LinkedIn asks to slow down; please try again later (%(error)s).", error=str(exc))
+            ) from exc
         if exc.retryable:
             raise UserError(
                 _("LinkedIn could not be reached; please try again later (%(error)s).", error=str(exc))

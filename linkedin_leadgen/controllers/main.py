@@ -1,0 +1,102 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+import logging
+
+from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.urls import url_encode
+
+from odoo import http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from .. import linkedin as li
+
+_logger = logging.getLogger(__name__)
+
+
+class LinkedInOAuthController(http.Controller):
+    """LinkedIn sends the member's browser back here after the sign-in and permission dialog."""
+
+    @http.route("/linkedin_leadgen/oauth/callback", type="http", auth="user", methods=["GET"])
+    def linkedin_oauth_callback(self, code=None, state=None, error=None, error_description=None, **kwargs):
+        profile = request.env["linkedin.user.profile"]._profile_from_oauth_state(state)
+        if not profile:
+            # forged, expired or issued to another user: never act on it
+            _logger.warning("LinkedIn OAuth callback with an invalid state refused (user %s)", request.env.uid)
+            raise Forbidden()
+
+        if error:
+            if error.startswith("user_cancelled"):
+                message = request.env._("The LinkedIn sign-in was cancelled: the profile was not connected.")
+            else:
+                message = request.env._(
+                    "LinkedIn refused the authorization (%(error)s): %(description)s",
+                    error=error,
+                    description=error_description or "",
+                )
+            profile.sudo().last_error = message
+            profile.message_post(body=message)
+            return request.redirect(self._profile_url(profile, error=error))
+        if not code:
+            raise Forbidden()
+
+        try:
+            profile._finish_authorization(code)
+        except UserError as exc:
+            # keep what the exchange stored (nothing on failure) and show the reason on the profile
+            request.env.cr.rollback()
+            profile.sudo().last_error = str(exc)
+            profile.message_post(body=str(exc))
+            return request.redirect(self._profile_url(profile, error="exchange_failed"))
+        profile.message_post(
+            body=request.env._("Connected to LinkedIn as %(member)s.", member=profile.sudo().member_name or "")
+        )
+        return request.redirect(self._profile_url(profile))
+
+    @staticmethod
+    def _profile_url(profile, **query):
+        url = f"/odoo/{profile._name}/{profile.id}"
+        query = {key: value for key, value in query.items() if value}
+        return f"{url}?{url_encode(query)}" if query else url
+
+
+# The LinkedIn webhook controller (linkedin.form.submission sync) follows in its own class below.
+
+
+class LinkedInWebhookController(http.Controller):
+    """LinkedIn's lead notifications (API notes, section 6): the challenge, then signed ``LEAD_ACTION`` posts.
+
+    The scheduled pull stays on as the safety net: a notification that fails here is imported by the
+    next pull, and one delivered twice is recognized by the lead's LinkedIn id.
+    """
+
+    @http.route(
+        "/linkedin_leadgen/webhook",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def linkedin_webhook(self, **kwargs):
+        secret = request.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.client_secret") or ""
+        httprequest = request.httprequest
+        if httprequest.method == "GET":
+            challenge = httprequest.args.get("challengeCode")
+            if not challenge or not secret:
+                raise BadRequest()
+            return request.make_json_response(li.webhook_challenge_response(secret, challenge))
+
+        raw_body = httprequest.get_data()
+        if not li.verify_webhook_signature(secret, raw_body, httprequest.headers.get(li.SIGNATURE_HEADER)):
+            _logger.warning("LinkedIn webhook: notification with an invalid signature refused")
+            raise Forbidden()
+        try:
+            payload = json.loads(raw_body or b"{}")
+        except ValueError as exc:
+            raise BadRequest() from exc
+        importer = request.env["linkedin.lead.importer"].sudo()
+        notifications = payload if isinstance(payload, list) else [payload]
+        outcomes = [importer._import_webhook(notification) for notification in notifications if notification]
+        return request.make_json_response({"status": "ok", "results": outcomes})

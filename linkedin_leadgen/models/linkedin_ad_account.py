@@ -1,0 +1,205 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
+from odoo import api, fields, models
+
+from .. import linkedin as li
+
+_logger = logging.getLogger(__name__)
+
+ACCOUNT_FIELDS = li.Raw("id,name,currency,status,type,reference,test,referenceInfo")
+
+
+class LinkedInAdAccount(models.Model):
+    _name = "linkedin.ad.account"
+    _description = "LinkedIn Ad Account"
+    _order = "name, id"
+    _rec_names_search = ["name", "linkedin_id"]
+
+    name = fields.Char(required=True)
+    linkedin_id = fields.Char(
+        string="LinkedIn ID", required=True, index=True, readonly=True, help="LinkedIn's numeric ad account id."
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    profile_ids = fields.Many2many(
+        "linkedin.user.profile",
+        "linkedin_ad_account_user_profile_rel",
+        "account_id",
+        "profile_id",
+        string="User Profiles",
+        readonly=True,
+    )
+    currency = fields.Char(readonly=True)
+    status = fields.Char(readonly=True, help="LinkedIn's account status, e.g. ACTIVE or CANCELED.")
+    role = fields.Char(readonly=True, help="The member's role on the ad account, e.g. ACCOUNT_MANAGER.")
+    test = fields.Boolean(string="Test Account", readonly=True)
+    organization_urn = fields.Char(string="Company Page URN", readonly=True)
+    organization_name = fields.Char(string="Company Page", readonly=True)
+    organization_role = fields.Char(string="Page Role", readonly=True, help="The member's role on the company page.")
+    can_sync = fields.Boolean(
+        string="Can Deliver Leads",
+        readonly=True,
+        default=True,
+        help="Lead Gen Form submissions can be synced from this account.",
+    )
+    sync_issue = fields.Char(readonly=True, help="Why leads cannot (or may not) be synced.")
+    form_ids = fields.One2many("linkedin.lead.form", "account_id", string="Lead Forms")
+    form_count = fields.Integer(compute="_compute_form_count", string="Forms")
+
+    # Synchronization state, written by the importer
+    sync_watermark = fields.Datetime(readonly=True, copy=False, help="Submissions up to this time are imported.")
+    sync_cursor = fields.Char(readonly=True, copy=False)
+    sync_state = fields.Selection(
+        [("idle", "Idle"), ("running", "Running"), ("backlog", "Backlog"), ("error", "Error")],
+        default="idle",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    last_sync_date = fields.Datetime(string="Last Sync", readonly=True, copy=False)
+    last_success_date = fields.Datetime(string="Last Successful Sync", readonly=True, copy=False)
+    last_sync_error = fields.Text(readonly=True, copy=False)
+    lead_created_count = fields.Integer(string="Leads Created", readonly=True, copy=False)
+    lead_updated_count = fields.Integer(string="Leads Updated", readonly=True, copy=False)
+    webhook_subscription_id = fields.Char(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "linkedin_id_company_uniq",
+            "unique(linkedin_id, company_id)",
+            "A LinkedIn ad account can only be registered once per company.",
+        ),
+    ]
+
+    @api.depends("form_ids")
+    def _compute_form_count(self):
+        for account in self:
+            account.form_count = len(account.form_ids)
+
+    @api.depends("name", "linkedin_id")
+    def _compute_display_name(self):
+        for account in self:
+            account.display_name = f"{account.name} ({account.linkedin_id})" if account.linkedin_id else account.name
+
+    def action_view_forms(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_lead_form_action")
+        action["domain"] = [("account_id", "=", self.id)]
+        action["context"] = {"default_account_id": self.id, "create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Discovery
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _discover(self, client, profile):
+        """Create or update the ad accounts the profile's member can access; return them.
+
+        Runs as superuser: salespeople only read accounts.
+        """
+        account_roles = {}
+        for user in client.iter_ad_account_users():
+            account_id = li.parse_urn_id(user.get("account") or "")
+            if account_id:
+                account_roles[str(account_id)] = user.get("role") or ""
+        if not account_roles:
+            return self.browse()
+
+        details = {}
+        # the search with a projection returns the company page's name (``referenceInfo``) in the same call
+        search = {"q": "search", "search": {"id": {"values": [li.account_urn(i) for i in account_roles]}}}
+        for account in client.iter_cursor("adAccounts", "adAccounts", {**search, "fields": ACCOUNT_FIELDS}):
+            details[str(account.get("id"))] = account
+        for account_id in account_roles:
+            if account_id not in details or "reference" not in details[account_id]:
+                try:
+                    details[account_id] = {**details.get(account_id, {}), **client.get_ad_account(account_id)}
+                except li.NotFoundError:
+                    _logger.info("LinkedIn ad account %s is not readable any more", account_id)
+
+        page_roles, acl_issue = {}, False
+        try:
+            for acl in client.iter_organization_acls():
+                org = acl.get("organization") or acl.get("organizationTarget")
+                if org and acl.get("state", "APPROVED") == "APPROVED":
+                    page_roles.setdefault(org, acl.get("role") or "")
+        except li.InsufficientPermissionError:
+            acl_issue = True
+
+        accounts = self.browse()
+        Account = self.sudo().with_context(active_test=False)
+        for account_id, role in account_roles.items():
+            data = details.get(account_id)
+            if not data:
+                continue
+            vals = self._prepare_account_vals(data, role, page_roles, acl_issue)
+            account = Account.search(
+                [("linkedin_id", "=", account_id), ("company_id", "=", profile.company_id.id)], limit=1
+            )
+            if account:
+                account.write(vals)
+            else:
+                account = Account.create({**vals, "linkedin_id": account_id, "company_id": profile.company_id.id})
+            accounts |= account
+        return accounts.with_env(self.env)
+
+    @api.model
+    def _prepare_account_vals(self, data, role, page_roles, acl_issue=False):
+        organization = (data.get("referenceInfo") or {}).get("organization") or {}
+        reference = data.get("reference") or ""
+        if not reference.startswith("urn:li:organization:"):
+            reference = f"urn:li:organization:{organization['id']}" if organization.get("id") else ""
+        vals = {
+            "name": data.get("name") or str(data.get("id")),
+            "currency": data.get("currency") or False,
+            "status": data.get("status") or False,
+            "role": role or False,
+            "test": bool(data.get("test")),
+            "organization_urn": reference or False,
+            "organization_name": organization.get("localizedName") or reference or False,
+            "organization_role": page_roles.get(reference) or False,
+            "active": True,
+        }
+        if not reference:
+            vals.update(
+                can_sync=False,
+                sync_issue=self.env._(
+                    "This account has no company page: LinkedIn delivers no leads for it. "
+                    "Associate a LinkedIn Page with the account in Campaign Manager."
+                ),
+            )
+        elif acl_issue:
+            vals.update(
+                can_sync=True,
+                sync_issue=self.env._(
+                    "The member's role on the company page could not be checked; authorize the profile again "
+                    "to grant the organization permission."
+                ),
+            )
+        elif reference not in page_roles:
+            vals.update(
+                can_sync=False,
+                sync_issue=self.env._(
+                    "The LinkedIn member has no role on the company page %(page)s: ask a page administrator "
+                    "for a role (e.g. Lead Gen Forms manager) to sync its leads.",
+                    page=vals["organization_name"],
+                ),
+            )
+        else:
+            vals.update(can_sync=True, sync_issue=False)
+        return vals
+
+    # ------------------------------------------------------------------
+    # Forms
+    # ------------------------------------------------------------------
+
+    def _refresh_forms(self, client):
+        """Fetch the account's lead forms and their questions from LinkedIn."""
+        forms = self.env["linkedin.lead.form"]
+        for account in self:
+            form_dicts = list(client.iter_lead_forms(account.linkedin_id))
+            forms |= self.env["linkedin.lead.form"]._upsert_from_linkedin(account, form_dicts)
+        return forms
