@@ -203,7 +203,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver(emu):
     handler = type("Receiver", (_Receiver,), {"secret": emu.client_secret, "received": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield handler, f"http://127.0.0.1:{server.server_address[1]}/linkedin_leadgen/webhook"
     server.shutdown()

@@ -156,6 +156,12 @@ def test_restli_query_strings_of_the_api_notes():
     assert build_query({"owner": {"value": owner}}) == (
         "owner=(value:(sponsoredAccount:urn%3Ali%3AsponsoredAccount%3A123))"
     )
+    assert build_query({"submittedAtTimeRange": {"start": 1711407600000, "end": None}}) == (
+        "submittedAtTimeRange=(start:1711407600000)"
+    )
+    assert build_query({"search": {"name": {"values": ["Acme (EU), 50% off"]}}}) == (
+        "search=(name:(values:List(Acme%20%28EU%29%2C%2050%25%20off)))"
+    )
 
 
 def test_urn_helpers():

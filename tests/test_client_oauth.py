@@ -1,5 +1,7 @@
 """LinkedIn client OAuth against the emulator: authorization URL, code exchange, refresh, introspection."""
 
+import os
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -8,7 +10,9 @@ import requests
 from odoo.addons.linkedin_leadgen.linkedin import (
     LEADGEN_SCOPES,
     AuthError,
+    AuthRevokedError,
     LinkedInClient,
+    LinkedInError,
     ReauthorizationRequired,
     Tokens,
 )
@@ -98,3 +102,42 @@ def test_refresh_without_refresh_token(emu):
     with pytest.raises(ReauthorizationRequired):
         client.refresh()
     assert emu.calls("accessToken") == 0
+
+
+def test_authorizing_other_scopes_revokes_the_members_earlier_token(emu):
+    leadgen = _client(emu)
+    leadgen.exchange_code(_authorize(leadgen)[0], REDIRECT)
+    assert leadgen.get_me()["id"]
+    audience = _client(emu)
+    audience.exchange_code(_authorize(audience, scopes=["rw_dmp_segments", "r_basicprofile"])[0], REDIRECT)
+    with pytest.raises(AuthRevokedError):
+        leadgen.get_me()  # LinkedIn keeps one scope set per member and app: ask for the union at once
+    assert audience.get_me()["id"]
+
+
+def test_plain_http_permission_is_scoped_and_thread_safe(emu):
+    """Concurrent loopback token calls: each gets through, and the process environment is left as it was."""
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    errors, tokens = [], []
+
+    def run():
+        try:
+            client = _client(emu)
+            tokens.append(client.exchange_code(_authorize(client)[0], REDIRECT))
+            tokens.append(client.refresh())
+        except (LinkedInError, requests.RequestException, AssertionError) as error:  # asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and len(tokens) == 12
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "keep-me"
+    try:
+        _client(emu).exchange_code(_authorize(_client(emu))[0], REDIRECT)
+        assert os.environ["OAUTHLIB_INSECURE_TRANSPORT"] == "keep-me"  # a value set by someone else is restored
+    finally:
+        del os.environ["OAUTHLIB_INSECURE_TRANSPORT"]

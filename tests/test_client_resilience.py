@@ -265,3 +265,42 @@ def test_no_token_or_secret_in_logs(emu, caplog):
     assert caplog.records, "the flow should have logged something at DEBUG"
     for secret in secrets:
         assert secret not in text
+
+
+def test_retry_after_on_503_is_honoured(emu):
+    client = _client(emu)
+    emu.inject("me", "503", retry_after=3)
+    assert client.get_me()["id"]
+    assert client.sleep == [3.0]
+
+
+def test_token_endpoint_failure_during_a_proactive_refresh_is_retried(emu):
+    client = _client(emu, expires_at=int(time.time()) - 10)
+    emu.inject("accessToken", "503")
+    assert client.get_me()["id"]
+    assert emu.calls("accessToken") == 2 and len(client.sleep) == 1
+
+
+def test_offset_paging_follows_a_server_page_smaller_than_asked(emu):
+    """Without ``paging.total``, a page of ``paging.count`` elements is not the last one."""
+    client = _client(emu)
+    items = list(range(25))
+
+    def get(path, endpoint, params=None, **kwargs):
+        start, _count = params["start"], params["count"]
+        return {"elements": items[start : start + 10], "paging": {"start": start, "count": 10, "links": []}}
+
+    client.get = get
+    assert list(client.iter_offset("organizationAcls", "organizationAcls", {"q": "roleAssignee"})) == items
+
+
+def test_dmp_users_in_batches(emu):
+    client = _client(emu)
+    segment_id = client.create_dmp_segment(_account(emu), "Newsletter", "list-1")
+    emu.advance_segments()
+    hashes = [f"{i:064x}" for i in range(25)]
+    elements = [{"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": h}]} for h in hashes]
+    results = client.dmp_segment_users_batched(segment_id, elements, batch_size=10)
+    assert results == [{"status": 201}] * 25
+    assert [len(body["elements"]) for body in emu.segment_requests(segment_id)] == [10, 10, 5]
+    assert emu.segment_users(segment_id) == set(hashes)

@@ -141,3 +141,64 @@ def test_segment_validation_and_viewer(emu, api):
     assert api.post("/dmpSegments", dict(body, account=account, type="PEOPLE")).status_code == 400
     assert api.post("/dmpSegments", dict(body, account=account, sourcePlatform="odoo")).status_code == 400
     assert api.post("/dmpSegments", dict(body, account=account, name="")).status_code == 400
+
+
+@pytest.mark.parametrize("status", ["ARCHIVED", "EXPIRED", "FAILED", "ERROR"])
+def test_set_segment_status_is_reflected_everywhere(emu, api, segment, status):
+    emu.advance_segments()
+    emu.set_segment_status(segment, status)
+    account = emu.data.accounts[0]["id"]
+    found = api.get("/dmpSegments", f"q=account&account=urn%3Ali%3AsponsoredAccount%3A{account}").json()
+    assert [s["destinations"][0]["status"] for s in found["elements"]] == [status]
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == status
+    assert api.get(f"/dmpSegments/{segment}/destinations/LINKEDIN").json()["status"] == status
+    emu.clock_offset += emu.segment_delay + 1  # not a transient state: time does not end it
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == status
+    with pytest.raises(ValueError):
+        emu.set_segment_status(segment, "PROCESSING")
+
+
+def test_users_reactivate_an_archived_segment_not_an_expired_one(emu, api, segment):
+    emu.advance_segments()
+    emu.set_segment_status(segment, "ARCHIVED")
+    assert api.post(f"/dmpSegments/{segment}/users", element("a@example.com")).status_code == 201
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == "UPDATING"
+    emu.set_segment_status(segment, "READY")
+    entity = api.get(f"/dmpSegments/{segment}").json()
+    assert entity["destinations"][0]["status"] == "READY" and entity["inputCount"] == 1
+    emu.set_segment_status(segment, "EXPIRED")
+    assert api.post(f"/dmpSegments/{segment}/users", element("b@example.com")).status_code == 201
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == "EXPIRED"
+    assert emu.segment_users(segment) == {sha("a@example.com"), sha("b@example.com")}
+
+
+def test_idle_ready_segment_is_archived(emu, api, segment):
+    emu.segment_archive_after = 30 * 86400
+    emu.advance_segments()
+    emu.clock_offset += 29 * 86400
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == "READY"
+    emu.clock_offset += 2 * 86400
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == "ARCHIVED"
+
+
+def test_list_uploads_stub(emu, make_api, segment):
+    emu.advance_segments()
+    body = {"inputFile": "urn:li:media:/AAYQAQ-file"}
+    without_rw_ads = make_api(["rw_dmp_segments"])
+    assert without_rw_ads.post(f"/dmpSegments/{segment}/listUploads", body).status_code == 403
+    api = make_api(["rw_ads", "rw_dmp_segments"])
+    created = api.post(f"/dmpSegments/{segment}/listUploads", body)
+    assert created.status_code == 201 and created.headers["x-restli-id"]
+    assert api.get(f"/dmpSegments/{segment}").json()["destinations"][0]["status"] == "UPDATING"
+    assert api.post(f"/dmpSegments/{segment}/listUploads", {"inputFile": "x"}).status_code == 400
+
+
+def test_id_values_are_matched_whole(emu, api, segment):
+    emu.advance_segments()
+    trailing = {"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": sha("a@example.com") + "\n"}]}
+    numeric = {"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": 12}]}
+    answer = api.post(f"/dmpSegments/{segment}/users", {"elements": [trailing, numeric]}, headers=BATCH)
+    assert [r["status"] for r in answer.json()["elements"]] == [400, 400]
+    upper = {"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": sha("b@example.com").upper()}]}
+    assert api.post(f"/dmpSegments/{segment}/users", {"elements": [upper]}, headers=BATCH).ok
+    assert emu.segment_users(segment) == {sha("b@example.com")}

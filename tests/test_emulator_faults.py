@@ -1,5 +1,6 @@
 """Fault injection, request log and counters, reset, scale and the command line of the emulator."""
 
+import json
 import subprocess
 import sys
 import time
@@ -182,3 +183,51 @@ def test_daily_limit_resets_at_utc_midnight(emu, api):
     assert api.get("/adAccountUsers", "q=authenticatedUser").ok
     emu.clock_offset = 86400 - emu.now() % 86400 + 1
     assert api.get("/me").ok
+
+
+def test_request_log_is_bounded_but_counters_and_audiences_are_not():
+    with LinkedInEmulator(log_limit=5, log_body_budget=60_000, dmp_not_found_window=0) as emu:
+        token = emu.issue_tokens()["access_token"]
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "LinkedIn-Version": "202610",
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        account = emu.data.accounts[0]["id"]
+        body = {"name": "S", "account": f"urn:li:sponsoredAccount:{account}", "type": "USER", "sourcePlatform": "ODOO"}
+        session = requests.Session()
+        segment = session.post(f"{emu.api_url}/dmpSegments", json=body, headers=headers, timeout=10).headers
+        segment_id = segment["x-restli-id"]
+        batches = [[f"{n:04d}{i:060d}" for i in range(200)] for n in range(6)]  # about 28 kB a batch
+        for values in batches:
+            elements = [{"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": v}]} for v in values]
+            answer = session.post(
+                f"{emu.api_url}/dmpSegments/{segment_id}/users",
+                json={"elements": elements},
+                headers={**headers, "X-RestLi-Method": "BATCH_CREATE"},
+                timeout=10,
+            )
+            assert answer.ok, answer.text
+        log = emu.requests()
+        assert len(log) == 5 and emu.calls() == 7 and emu.calls("dmpSegments/users") == 6
+        assert [entry["body_dropped"] for entry in log] == [True, True, True, False, False]
+        assert log[0]["body"] is None and len(log[-1]["body"]["elements"]) == 200
+        assert [entry["body"] for entry in emu.requests(bodies=False)] == [None] * 5
+        requests_bodies = emu.segment_requests(segment_id)
+        assert len(requests_bodies) == 6 and requests_bodies[0] is None and requests_bodies[-1] is not None
+        assert emu.segment_users(segment_id) == {v for values in batches for v in values}
+
+
+def test_post_without_content_length_is_411(emu, api):
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
+    connection.putrequest("POST", "/rest/dmpSegments")
+    for name, value in api.headers(**{"Transfer-Encoding": "chunked", "Content-Type": "application/json"}).items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    connection.send(b"2\r\n{}\r\n0\r\n\r\n")
+    answer = connection.getresponse()
+    assert answer.status == 411 and json.loads(answer.read())["code"] == "LENGTH_REQUIRED"
+    connection.close()
+    assert api.get("/me").ok  # the server is fine afterwards

@@ -248,3 +248,25 @@ def test_lead_responses_need_leadgen_scope_even_with_r_ads(emu, make_api):
     api = make_api(["r_ads"])
     assert api.get("/leadFormResponses", query).status_code == 403
     assert api.get("/leadForms", query.replace("&leadType=(leadType:SPONSORED)", "")).ok
+
+
+def _rest_status(emu, token):
+    headers = {"Authorization": f"Bearer {token}", "LinkedIn-Version": "202610", "X-Restli-Protocol-Version": "2.0.0"}
+    answer = requests.get(emu.api_url + "/me", headers=headers, timeout=10)
+    return answer.status_code, answer.json().get("code")
+
+
+def test_new_scope_set_revokes_earlier_access_tokens(emu):
+    first = exchange(emu, code_of(authorize(emu))["code"][0]).json()
+    fixture_token = emu.issue_tokens(["r_basicprofile"])["access_token"]  # issue_tokens() neither counts nor revokes
+    same = exchange(emu, code_of(authorize(emu))["code"][0]).json()
+    assert _rest_status(emu, first["access_token"]) == (200, None)  # same scopes: both stay valid
+    wider = exchange(emu, code_of(authorize(emu, scope=SCOPES + " rw_dmp_segments"))["code"][0]).json()
+    for token in (first["access_token"], same["access_token"], fixture_token):
+        assert _rest_status(emu, token) == (401, "REVOKED_ACCESS_TOKEN")
+    assert _rest_status(emu, wider["access_token"]) == (200, None)
+    other = emu.issue_tokens(member="other")["access_token"]
+    emu.scope_change_revokes = False
+    exchange(emu, code_of(authorize(emu))["code"][0])
+    assert _rest_status(emu, wider["access_token"]) == (200, None)
+    assert _rest_status(emu, other) == (200, None)

@@ -354,3 +354,22 @@ def test_challenge(emu, api, hook):
     refused = api.post("/leadNotifications", body)
     assert refused.status_code == 400 and "security challenge" in refused.json()["message"]
     assert emu.challenge("http://127.0.0.1:9/nothing") is False
+
+
+def test_three_failed_revalidations_block_a_webhook(emu, api, hook):
+    lead = next(iter(emu.data.responses.values()))
+    body = {"webhook": hook, "owner": lead["owner"], "leadType": "SPONSORED"}
+    notification_id = api.post("/leadNotifications", body).headers["x-restli-id"]
+    assert emu.revalidate_webhooks() == {notification_id: "ok"}
+    _Hook.good_challenge = False
+    assert emu.revalidate_webhooks() == {notification_id: "failed"}
+    _Hook.good_challenge = True
+    assert emu.revalidate_webhooks() == {notification_id: "ok"}  # a success resets the count
+    _Hook.good_challenge = False
+    outcomes = [emu.revalidate_webhooks()[notification_id] for _i in range(3)]
+    assert outcomes == ["failed", "failed", "blocked"]
+    assert emu.deliver_webhook(lead["id"]) == [] and _Hook.received == []
+    _Hook.good_challenge = True
+    assert emu.revalidate_webhooks() == {notification_id: "blocked"}  # only the portal unblocks
+    emu.unblock_webhook(notification_id)
+    assert emu.deliver_webhook(lead["id"]) == [(hook, 200)]

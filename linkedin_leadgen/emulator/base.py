@@ -1,6 +1,7 @@
 """Request, reply and error types shared by the emulator's resources, plus paging helpers."""
 
 import base64
+import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ ERROR_CODES = {
     403: "ACCESS_DENIED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    411: "LENGTH_REQUIRED",
     414: "URI_TOO_LONG",
     429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
@@ -38,6 +40,33 @@ class ApiError(Exception):
         return Reply(self.status, body, dict(self.headers))
 
 
+class PreEncoded:
+    """A JSON value encoded once and spliced into every answer that embeds it (a lead's projected form)."""
+
+    __slots__ = ("json", "token")
+    _numbers = itertools.count()
+
+    def __init__(self, value):
+        self.json = json.dumps(value, separators=(",", ":"))
+        self.token = f"\x00fragment{next(self._numbers)}\x00"
+
+
+def dumps(value):
+    """Compact JSON bytes of ``value``, as LinkedIn sends them; :class:`PreEncoded` parts are spliced in."""
+    fragments = {}
+
+    def default(item):
+        if isinstance(item, PreEncoded):
+            fragments[item.token] = item.json
+            return item.token
+        raise TypeError(f"{type(item).__name__} is not JSON serializable")
+
+    text = json.dumps(value, separators=(",", ":"), default=default)
+    for token, fragment in fragments.items():
+        text = text.replace(json.dumps(token), fragment)
+    return text.encode()
+
+
 @dataclass
 class Reply:
     """An HTTP answer: a JSON-able body, raw bytes or nothing."""
@@ -53,7 +82,7 @@ class Reply:
             return self.raw
         if self.body is None:
             return b""
-        return json.dumps(self.body).encode()
+        return dumps(self.body)
 
 
 @dataclass
@@ -71,6 +100,8 @@ class Request:
     warnings: list = field(default_factory=list)
     token: object = None
     version: str = None
+    length_missing: bool = False
+    captured: object = None
 
     @property
     def member(self):

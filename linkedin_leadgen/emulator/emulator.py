@@ -3,14 +3,14 @@
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 
 from . import webhooks
 from .base import LOOPBACK
 from .data import EmulatorData
 from .faults import FAULTS, Fault
 from .oauth import DEFAULT_SCOPES, TokenStore
-from .resources_dmp import refresh_segment
+from .resources_dmp import SEGMENT_STATUSES, refresh_segment
 from .server import EmulatorHTTPServer, log_entry
 
 DEFAULT_VERSIONS = tuple(f"2026{month:02d}" for month in range(1, 12))
@@ -23,13 +23,21 @@ class LinkedInEmulator:
     ``segment_delay`` (seconds BUILDING/UPDATING last), ``dmp_not_found_window`` (seconds ``/users``
     answers 404 after creation), ``dmp_rate_limit`` (per member and minute), ``match_rate``; flags
     ``cancel_next_login``, ``login_member``, ``refresh_tokens``, ``refresh_error``, ``newest_first``,
-    ``challenge_on_subscribe``; ``daily_limits`` (endpoint -> calls per member and UTC day, then a day-limit
-    429); ``clock_offset`` (seconds added to now).
+    ``challenge_on_subscribe``, ``scope_change_revokes`` (a code granted for another scope set than the member's
+    previous grant revokes the member's earlier access tokens, API notes 2.2; ``issue_tokens()`` is exempt);
+    ``daily_limits`` (endpoint -> calls per member and UTC day, then a day-limit
+    429); ``clock_offset`` (seconds added to now); ``segment_archive_after`` (seconds a READY segment may go
+    unmodified before it turns ARCHIVED; None: never).
+
+    The request log keeps the last ``log_limit`` requests (None: all) and the bodies of the newest requests up to
+    ``log_body_budget`` bytes in all; older bodies read as None (``body_dropped`` True). Counters are never
+    dropped, and ``segment_users()`` always holds the whole audience.
     """
 
     def __init__(self, client_id="emu-client", client_secret="emu-secret", responses=50, seed=1, page_cap=100,
                  dmp_batch_cap=10000, active_versions=None, host="127.0.0.1", port=0, *, segment_delay=10.0,
-                 dmp_not_found_window=5.0, dmp_rate_limit=600, match_rate=0.7):  # fmt: skip
+                 dmp_not_found_window=5.0, dmp_rate_limit=600, match_rate=0.7, log_limit=10000,
+                 log_body_budget=64 * 2**20, segment_archive_after=None):  # fmt: skip
         if host not in LOOPBACK:
             raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
         self.client_id, self.client_secret = client_id, client_secret
@@ -39,6 +47,7 @@ class LinkedInEmulator:
             "page_cap": page_cap, "dmp_batch_cap": dmp_batch_cap,
             "active_versions": frozenset(active_versions or DEFAULT_VERSIONS), "segment_delay": segment_delay,
             "dmp_not_found_window": dmp_not_found_window, "dmp_rate_limit": dmp_rate_limit, "match_rate": match_rate,
+            "log_limit": log_limit, "log_body_budget": log_body_budget, "segment_archive_after": segment_archive_after,
         }  # fmt: skip
         self.lock = threading.RLock()
         self.stopping = threading.Event()
@@ -96,14 +105,18 @@ class LinkedInEmulator:
             self.refresh_error = "invalid_request"
             self.newest_first = True
             self.challenge_on_subscribe = False
+            self.scope_change_revokes = True
             self.data = EmulatorData(self.seed, self.response_count, now_ms=int(time.time() * 1000))
             self.tokens = TokenStore(self.now)
             self.dmp_calls = {}
             self.daily_limits = {}
             self.daily_calls = Counter()
             self._faults = {}
-            self._log = []
+            self._log = deque(maxlen=self.log_limit)
+            self._bodies, self._body_bytes = deque(), 0
             self._calls = Counter()
+            self.webhook_failures = Counter()  # subscription id -> consecutive failed challenges
+            self.blocked_webhooks = set()
 
     # -- time, log and counters
 
@@ -114,13 +127,27 @@ class LinkedInEmulator:
         return int(self.now() * 1000)
 
     def record(self, req, reply, endpoint):
+        """Count and log one request (the caller holds the lock)."""
         self._calls[endpoint] += 1
         self._log.append(log_entry(req, reply, endpoint))
+        captured = req.captured
+        if captured is not None:
+            self._bodies.append(captured)
+            self._body_bytes += captured.size
+            while self._body_bytes > self.log_body_budget and len(self._bodies) > 1:
+                oldest = self._bodies.popleft()
+                self._body_bytes -= oldest.size
+                oldest.release()
 
-    def requests(self, endpoint=None):
-        """The request log, oldest first (optionally of one endpoint)."""
+    def requests(self, endpoint=None, bodies=True):
+        """The request log, oldest first (optionally of one endpoint); ``bodies=False`` skips decoding them."""
         with self.lock:
-            return [dict(e) for e in self._log if endpoint is None or e["endpoint"] == endpoint]
+            entries = [dict(e) for e in self._log if endpoint is None or e["endpoint"] == endpoint]
+        for entry in entries:
+            captured = entry["body"]
+            entry["body_dropped"] = bool(captured and captured.dropped)
+            entry["body"] = captured.value() if captured is not None and bodies else None
+        return entries
 
     def calls(self, endpoint=None):
         """Requests received by an endpoint ("leadFormResponses", "dmpSegments/users", ...), or in all."""
@@ -130,7 +157,10 @@ class LinkedInEmulator:
     # -- tokens
 
     def issue_tokens(self, scopes=None, member="default", refresh=True):
-        """A token response as ``/oauth/v2/accessToken`` would give, without the browser."""
+        """A token response as ``/oauth/v2/accessToken`` would give, without the browser.
+
+        Unlike a code exchange, it never revokes the member's other tokens (see ``scope_change_revokes``).
+        """
         with self.lock:
             if member not in self.data.members:
                 raise KeyError(f"unknown member {member!r}")
@@ -147,7 +177,11 @@ class LinkedInEmulator:
     # -- faults
 
     def inject(self, endpoint, fault, times=1, **options):
-        """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until reset)."""
+        """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until reset).
+
+        Options: ``retry_after`` (seconds, a ``Retry-After`` header on "429_retry_after", "500" and "503"),
+        ``delay`` (seconds, for "slow").
+        """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
         with self.lock:
@@ -207,8 +241,9 @@ class LinkedInEmulator:
             response = self.data.render_response(lead)
             raw = json.dumps(webhooks.lead_action(response, action, self.now_ms())).encode()
             urls = [
-                n["webhook"] for n in self.data.notifications.values()
-                if n["owner"] == response["owner"] and n["leadType"] == response["leadType"]
+                n["webhook"] for key, n in self.data.notifications.items()
+                if key not in self.blocked_webhooks
+                and n["owner"] == response["owner"] and n["leadType"] == response["leadType"]
                 and n.get("versionedForm", response["versionedLeadGenFormUrn"]) == response["versionedLeadGenFormUrn"]
             ]  # fmt: skip
         return [(url, webhooks.post(url, raw, self.client_secret)) for url in urls]
@@ -217,6 +252,39 @@ class LinkedInEmulator:
         """Send LinkedIn's ``?challengeCode=`` check to ``url``; True when it answers correctly."""
         return webhooks.challenge(url, self.client_secret)
 
+    def revalidate_webhooks(self):
+        """LinkedIn's two-hourly re-validation: challenge every subscription that is not blocked.
+
+        Three failures in a row block a subscription (no more deliveries until ``unblock_webhook()``, the
+        portal's manual re-validation). Returns ``{subscription id: "ok" | "failed" | "blocked"}``.
+        """
+        with self.lock:
+            targets = {key: n["webhook"] for key, n in self.data.notifications.items()}
+        outcome = {}
+        for key, url in targets.items():
+            if key in self.blocked_webhooks:
+                outcome[key] = "blocked"
+                continue
+            passed = self.challenge(url)
+            with self.lock:
+                if passed:
+                    self.webhook_failures.pop(key, None)
+                    outcome[key] = "ok"
+                    continue
+                self.webhook_failures[key] += 1
+                if self.webhook_failures[key] >= webhooks.FAILURES_BEFORE_BLOCK:
+                    self.blocked_webhooks.add(key)
+                    outcome[key] = "blocked"
+                else:
+                    outcome[key] = "failed"
+        return outcome
+
+    def unblock_webhook(self, notification_id):
+        """The portal's manual re-validation of a blocked subscription."""
+        with self.lock:
+            self.blocked_webhooks.discard(str(notification_id))
+            self.webhook_failures.pop(str(notification_id), None)
+
     # -- audiences
 
     def segment_users(self, segment_id):
@@ -224,9 +292,27 @@ class LinkedInEmulator:
             return set(self.data.segments[str(segment_id)]["users"])
 
     def segment_requests(self, segment_id):
-        """Bodies received by ``/dmpSegments/{id}/users``, oldest first."""
+        """Bodies received by ``/dmpSegments/{id}/users``, oldest first (None once past ``log_body_budget``)."""
         with self.lock:
-            return list(self.data.segments[str(segment_id)]["requests"])
+            captured = list(self.data.segments[str(segment_id)]["requests"])
+        return [body.value() if body is not None else None for body in captured]
+
+    def set_segment_status(self, segment_id, status):
+        """Put a segment in any life-cycle state (API notes 8.4), e.g. ARCHIVED, EXPIRED or FAILED.
+
+        BUILDING and UPDATING last ``segment_delay`` seconds again; READY takes the counts snapshot at once.
+        """
+        if status not in SEGMENT_STATUSES:
+            raise ValueError(f"unknown segment status {status!r}; choose from {', '.join(SEGMENT_STATUSES)}")
+        with self.lock:
+            segment = self.data.segments[str(segment_id)]
+            if status == "READY":
+                segment["status"], segment["ready_at"] = "UPDATING", self.now()
+                refresh_segment(self, segment)
+            else:
+                segment["status"] = status
+                segment["ready_at"] = self.now() + self.segment_delay
+                segment["lastModified"] = self.now_ms()
 
     def advance_segments(self):
         """End every BUILDING/UPDATING phase and the post-create 404 window now."""

@@ -30,5 +30,6 @@ class Fault:
             return ApiError(429, DAY_LIMIT, service_code=101).reply()
         if self.kind == "malformed":
             return Reply(200, raw=b'{"elements": [{"id": ')
+        headers = {"Retry-After": str(self.options["retry_after"])} if "retry_after" in self.options else None
         return ApiError(int(self.kind), {"500": "Internal Server Error", "503": "Service Unavailable",
-                                         "404": "Not Found"}[self.kind]).reply()  # fmt: skip
+                                         "404": "Not Found"}[self.kind], headers=headers).reply()  # fmt: skip

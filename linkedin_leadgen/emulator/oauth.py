@@ -64,6 +64,16 @@ class TokenStore:
         self.clock = clock
         self.tokens = {}
         self.codes = {}
+        self.grants = {}  # member -> scope set of the member's last authorization (code exchange)
+
+    def grant(self, member, scopes):
+        """Record an authorization; a different scope set than the last one revokes the member's access tokens."""
+        previous, scopes = self.grants.get(member), frozenset(scopes)
+        if previous is not None and previous != scopes:
+            for token in self.tokens.values():
+                if token.member == member and token.kind == "access":
+                    token.revoked = True
+        self.grants[member] = scopes
 
     def issue(self, member, scopes, refresh=True, refresh_token=None):
         now = self.clock()
@@ -166,6 +176,8 @@ def _code_grant(emu, req, form):
     if grant["used"] or emu.now() >= grant["expires_at"] or grant["redirect_uri"] != form["redirect_uri"]:
         raise OAuthError(400, "invalid_request", CODE_MISMATCH)
     grant["used"] = True
+    if emu.scope_change_revokes:
+        emu.tokens.grant(grant["member"], grant["scopes"])
     return emu.tokens.issue(grant["member"], grant["scopes"], refresh=emu.refresh_tokens)
 
 

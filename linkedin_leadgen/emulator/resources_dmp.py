@@ -10,24 +10,39 @@ from .resources_ads import accessible_account
 from .restli import project
 
 ID_TYPES = {
-    "SHA256_EMAIL": re.compile(r"^[0-9a-fA-F]{64}$"),
-    "SHA512_EMAIL": re.compile(r"^[0-9a-fA-F]{128}$"),
-    "GOOGLE_AID": re.compile(r"^\S+$"),
-    "BIZO_ID": re.compile(r"^\S+$"),
+    "SHA256_EMAIL": re.compile(r"^[0-9a-fA-F]{64}\Z"),
+    "SHA512_EMAIL": re.compile(r"^[0-9a-fA-F]{128}\Z"),
+    "GOOGLE_AID": re.compile(r"^\S+\Z"),
+    "BIZO_ID": re.compile(r"^\S+\Z"),
 }
-_PLATFORM = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_PLATFORM = re.compile(r"^[A-Z][A-Z0-9_]*\Z")
 PER_ELEMENT_SINCE = 202502
 MIN_AUDIENCE = 300
+# API notes 8.4; ARCHIVED, EXPIRED, FAILED and ERROR are reached through emu.set_segment_status() (or
+# segment_archive_after for ARCHIVED)
+SEGMENT_STATUSES = ("BUILDING", "READY", "UPDATING", "ARCHIVED", "EXPIRED", "FAILED", "ERROR")
+# adding users re-activates these (back through UPDATING); the other states do not move
+REACTIVATED = ("READY", "ARCHIVED")
 
 
-def _matched(value, rate):
-    return int(hashlib.sha256(value.encode()).hexdigest()[:8], 16) % 1000 < rate * 1000
+def _matched(value, threshold):
+    """Whether LinkedIn "matches" an id: a stable pseudo-random draw (a SHA-256 hex id is its own draw)."""
+    digest = value if ID_TYPES["SHA256_EMAIL"].match(value) else hashlib.sha256(value.encode()).hexdigest()
+    return int(digest[:8], 16) % 1000 < threshold
 
 
 def refresh_segment(emu, segment):
-    """Move BUILDING/UPDATING to READY once the delay is over, taking the counts snapshot."""
+    """Move BUILDING/UPDATING to READY once the delay is over, taking the counts snapshot; archive idle ones."""
+    archive_after = emu.segment_archive_after
+    if (
+        segment["status"] == "READY"
+        and archive_after is not None
+        and emu.now() - segment["lastModified"] / 1000 >= (archive_after)
+    ):
+        segment["status"] = "ARCHIVED"
     if segment["status"] in ("BUILDING", "UPDATING") and emu.now() >= segment["ready_at"]:
-        matched = sum(1 for value in segment["users"] if _matched(value, emu.match_rate))
+        threshold = emu.match_rate * 1000
+        matched = sum(1 for value in segment["users"] if _matched(value, threshold))
         segment["status"] = "READY"
         segment["counts"] = {
             "inputCount": len(segment["users"]), "matchedCount": matched,
@@ -122,7 +137,9 @@ def _create_segment(emu, req):
         "sourceSegmentId": body.get("sourceSegmentId"), "created": now_ms, "lastModified": now_ms,
         "adSegment": f"urn:li:adSegment:{emu.data.next_id('adSegment', 15_326_000)}", "status": "BUILDING",
         "ready_at": now + emu.segment_delay, "available_at": now + emu.dmp_not_found_window,
-        "users": set(), "counts": None, "requests": [],
+        # users: a dict used as a set: holding only strings, the garbage collector never walks it (a set of a
+        # million ids made every collection, and so every JSON decoding, several times slower)
+        "users": {}, "counts": None, "requests": [],
     }  # fmt: skip
     return Reply(201, headers={"x-restli-id": str(segment_id)})
 
@@ -140,6 +157,23 @@ def destinations(emu, req, key, name=None):
     return project(destination(segment), req.params.get("fields"))
 
 
+def _element_errors(elements):
+    """The error of each element (None when valid); the common shape, SHA-256 ids only, is checked quickly."""
+    sha256 = ID_TYPES["SHA256_EMAIL"].match
+    errors = []
+    for element in elements:
+        try:
+            valid = element["action"] in ("ADD", "REMOVE") and bool(element["userIds"])
+            for user_id in element["userIds"] if valid else ():
+                if user_id["idType"] != "SHA256_EMAIL" or not sha256(user_id["idValue"]):
+                    valid = False
+                    break
+        except (KeyError, TypeError):
+            valid = False
+        errors.append(None if valid else _element_error(element))
+    return errors
+
+
 def _element_error(element):
     if not isinstance(element, dict) or element.get("action") not in ("ADD", "REMOVE"):
         return "action must be ADD or REMOVE"
@@ -155,18 +189,24 @@ def _element_error(element):
     return None
 
 
-def _apply(emu, segment, element):
-    for user_id in element["userIds"]:
-        value = user_id["idValue"]
-        value = value.lower() if user_id["idType"].startswith("SHA") else value
-        if element["action"] == "ADD":
-            segment["users"].add(value)
-        else:
-            segment["users"].discard(value)
-    if segment["status"] == "READY":
-        segment["status"] = "UPDATING"
-        segment["ready_at"] = emu.now() + emu.segment_delay
-    segment["lastModified"] = emu.now_ms()
+def _apply(emu, segment, elements):
+    """Apply valid ADD/REMOVE elements in order; the segment moves to UPDATING once per call."""
+    users = segment["users"]
+    for element in elements:
+        add = element["action"] == "ADD"
+        for user_id in element["userIds"]:
+            value = user_id["idValue"]
+            if user_id["idType"].startswith("SHA"):
+                value = value.lower()
+            if add:
+                users[value] = None
+            else:
+                users.pop(value, None)
+    if elements:
+        if segment["status"] in REACTIVATED:
+            segment["status"] = "UPDATING"
+            segment["ready_at"] = emu.now() + emu.segment_delay
+        segment["lastModified"] = emu.now_ms()
 
 
 def _rate_limit(emu, member):
@@ -187,27 +227,46 @@ def users(emu, req, key):
         raise ApiError(404, f"DMP segment {key} not found")
     _rate_limit(emu, req.member)
     body = req.json()
-    segment["requests"].append(body)
+    segment["requests"].append(req.captured)
     if req.restli_method != "BATCH_CREATE":
         error = _element_error(body)
         if error:
             raise ApiError(400, error)
-        _apply(emu, segment, body)
+        _apply(emu, segment, [body])
         return Reply(201)
     elements = body.get("elements")
     if not isinstance(elements, list) or not elements:
         raise ApiError(400, "elements must be a non-empty array")
     if len(elements) > emu.dmp_batch_cap:
         raise ApiError(400, f"Batch size {len(elements)} exceeds the maximum of {emu.dmp_batch_cap}")
-    errors = [_element_error(element) for element in elements]
+    errors = _element_errors(elements)
     if int(req.version[:6]) < PER_ELEMENT_SINCE and any(errors):
         index = next(i for i, error in enumerate(errors) if error)
         raise ApiError(400, f"elements[{index}]: {errors[index]}")
-    results = []
-    for index, (element, error) in enumerate(zip(elements, errors, strict=True)):
-        if error:
-            results.append({"status": 400, "error": {"status": 400, "message": error, "batchIndex": index}})
-        else:
-            _apply(emu, segment, element)
-            results.append({"status": 201})
+    if not any(errors):
+        _apply(emu, segment, elements)
+        return {"elements": [{"status": 201}] * len(elements)}
+    results = [
+        {"status": 400, "error": {"status": 400, "message": error, "batchIndex": index}} if error else {"status": 201}
+        for index, error in enumerate(errors)
+    ]
+    _apply(emu, segment, [element for element, error in zip(elements, errors, strict=True) if not error])
     return {"elements": results}
+
+
+def list_uploads(emu, req, key):
+    """``POST /dmpSegments/{id}/listUploads`` (a stub: the CSV upload step is UNCONFIRMED, API notes 8.7)."""
+    if "rw_ads" not in req.token.scopes:
+        raise ApiError(403, "Not enough permissions to access: dmpSegments.listUploads (needs rw_ads)",
+                       service_code=100)  # fmt: skip
+    segment = _segment(emu, req, key, manage=True)
+    input_file = req.json().get("inputFile")
+    if not isinstance(input_file, str) or not input_file.startswith("urn:li:"):
+        raise ApiError(400, "inputFile must be the URN of an uploaded file")
+    upload_id = emu.data.next_id("listUpload", 400_000)
+    segment.setdefault("list_uploads", []).append({"id": upload_id, "inputFile": input_file})
+    if segment["status"] in REACTIVATED:
+        segment["status"] = "UPDATING"
+        segment["ready_at"] = emu.now() + emu.segment_delay
+    segment["lastModified"] = emu.now_ms()
+    return Reply(201, headers={"x-restli-id": str(upload_id)})

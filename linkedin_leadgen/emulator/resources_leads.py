@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 from .base import (
     LOOPBACK,
     ApiError,
+    PreEncoded,
     Reply,
     batch_envelope,
     id_list,
@@ -67,7 +68,8 @@ def lead_forms(emu, req, key=None):
     return offset_page(req, project([f for f in emu.data.forms if f["owner"].get("sponsoredAccount") == urn], fields))
 
 
-def _decorate(emu, lead, entity, fields):
+def _decorate(emu, lead, entity, fields, forms=None):
+    """Add the projection-only fields; ``forms`` caches encoded forms across one page of leads."""
     if not fields:
         return entity
     data = emu.data
@@ -82,12 +84,18 @@ def _decorate(emu, lead, entity, fields):
         creative = next(c for c in data.creatives if c["id"] == lead.creative)
         entity["associatedEntityInfo"] = {"associatedCreative": {"id": creative["id"], "name": creative["name"]}}
     if "form" in fields:
-        entity["form"] = data.form_versions[(lead.form, lead.version)]
+        key = (lead.form, lead.version)
+        form = forms.get(key) if forms is not None else None
+        if form is None:
+            form = PreEncoded(project(data.form_versions[key], fields["form"]))
+            if forms is not None:
+                forms[key] = form
+        entity["form"] = form
     return project(entity, fields)
 
 
-def render_lead(emu, lead, fields):
-    return _decorate(emu, lead, emu.data.render_response(lead), fields)
+def render_lead(emu, lead, fields, forms=None):
+    return _decorate(emu, lead, emu.data.render_response(lead), fields, forms)
 
 
 def _lead_for_member(emu, req, lead_id):
@@ -106,10 +114,11 @@ def lead_form_responses(emu, req, key=None):
             raise ApiError(404, f"Lead form response {unquote(key)} not found")
         return render_lead(emu, lead, fields)
     if "ids" in req.params:
+        forms = {}
 
         def lookup(lead_id):
             lead = _lead_for_member(emu, req, lead_id)
-            return render_lead(emu, lead, fields) if lead else None
+            return render_lead(emu, lead, fields, forms) if lead else None
 
         return batch_envelope(id_list(req), lookup)
     if req.params.get("q") != "owner":
@@ -149,7 +158,8 @@ def lead_form_responses(emu, req, key=None):
         None if test is None else test == "true",
         newest_first=emu.newest_first,
     )
-    page = [render_lead(emu, lead, fields) for lead in leads[start : start + count]]
+    forms = {}  # a page holds many leads of few form versions: encode each form once
+    page = [render_lead(emu, lead, fields, forms) for lead in leads[start : start + count]]
     return offset_envelope(page, start, count, len(leads))
 
 

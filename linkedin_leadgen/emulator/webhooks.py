@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from urllib.request import ProxyHandler, Request, build_opener
 
 _opener = build_opener(ProxyHandler({}))
+FAILURES_BEFORE_BLOCK = 3  # consecutive failed re-validations (API notes 6.3)
 
 
 def sign(secret, raw_body):

@@ -48,6 +48,7 @@ MAX_QUERY_LENGTH = 4000
 MAX_URL_LENGTH = 8000
 REFRESH_MARGIN = 60  # seconds before expires_at at which the access token is refreshed
 _DAY_LIMIT = re.compile(r"\bday\b|daily|quota", re.IGNORECASE)
+_SECONDS = re.compile(r"\d+(\.\d+)?")
 
 
 def next_utc_midnight(now=None):
@@ -199,8 +200,8 @@ class LinkedInClient:
         refreshed = False
         attempt = 0
         while True:
-            self._ensure_token()
             try:
+                self._ensure_token()  # a token endpoint 5xx/429 here is retried like the call itself
                 response = self._send(method, url, query, endpoint, json_body, headers)
                 if response.status_code == 401 and not refreshed and self.refresh_token:
                     code = self._error_code(response)
@@ -245,7 +246,7 @@ class LinkedInClient:
             method, full_url, data = "POST", url, query
         elif json_body is not None:
             extra["Content-Type"] = "application/json"
-            data = json.dumps(json_body)
+            data = json.dumps(json_body, separators=(",", ":"))
         self.stats[endpoint] += 1
         self.stats["total"] += 1
         started = time.monotonic()
@@ -299,10 +300,8 @@ class LinkedInClient:
         value = response.headers.get("Retry-After")
         if not value:
             return None
-        try:
+        if _SECONDS.fullmatch(value.strip()):
             return max(0.0, float(value))
-        except ValueError:
-            pass
         try:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
@@ -344,7 +343,9 @@ class LinkedInClient:
                 )
             return ThrottledError(message, status, code, retry_after=retry_after)
         if status >= 500:
-            return RetryableServerError(message, status, code)
+            error = RetryableServerError(message, status, code)
+            error.retry_after = self._retry_after(response)  # a 503 may say when to come back
+            return error
         return PermanentError(message, status, code)
 
     def get(self, path, endpoint, params=None, **kwargs):
@@ -359,9 +360,13 @@ class LinkedInClient:
             page = self.get(path, endpoint, {**(params or {}), "start": start, "count": count}) or {}
             elements = page.get("elements") or []
             yield from elements
-            total = (page.get("paging") or {}).get("total")
+            paging = page.get("paging") or {}
+            total = paging.get("total")
+            # a server that pages with less than we asked says so in paging.count: a short page ends the data
+            # only when it is shorter than that
+            page_size = min(count, paging.get("count") or count)
             start += len(elements)
-            if not elements or (total is not None and start >= total) or (total is None and len(elements) < count):
+            if not elements or (total is not None and start >= total) or (total is None and len(elements) < page_size):
                 return
 
     def iter_cursor(self, path, endpoint, params=None, page_size=PAGE_SIZE):

@@ -60,9 +60,10 @@ class DailyQuotaExceededError(ThrottledError):
 
 
 class RetryableServerError(LinkedInError):
-    """5xx, timeout, connection error or malformed JSON."""
+    """5xx, timeout, connection error or malformed JSON; ``retry_after`` as sent with a 5xx, or None."""
 
     retryable = True
+    retry_after = None
 
 
 class NotFoundError(LinkedInError):

@@ -20,7 +20,8 @@ def encode(value):
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, dict):
-        return "(" + ",".join(f"{quote(str(key), safe='')}:{encode(val)}" for key, val in value.items()) + ")"
+        items = ((key, val) for key, val in value.items() if val is not None)
+        return "(" + ",".join(f"{quote(str(key), safe='')}:{encode(val)}" for key, val in items) + ")"
     if isinstance(value, list | tuple | set | frozenset):
         return "List(" + ",".join(encode(val) for val in value) + ")"
     return quote(str(value), safe="")
