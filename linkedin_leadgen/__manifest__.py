@@ -17,6 +17,9 @@
     "data": [
         "security/linkedin_leadgen_security.xml",
         "security/ir.model.access.csv",
+        "security/linkedin_leadgen_sync_security.xml",
+        "data/ir_config_parameter_data.xml",
+        "data/mail_activity_data.xml",
         "data/ir_cron_data.xml",
         "data/linkedin_matching_strategy_data.xml",
         "views/linkedin_user_profile_views.xml",

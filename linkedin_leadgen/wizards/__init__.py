@@ -1,0 +1,1 @@
+from . import linkedin_sync_reset

@@ -1,0 +1,51 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+LOG_RETENTION_DAYS = 90
+
+
+class LinkedInSyncLog(models.Model):
+    _name = "linkedin.sync.log"
+    _description = "LinkedIn Synchronization Run"
+    _order = "date_start desc, id desc"
+    _rec_name = "date_start"
+
+    account_id = fields.Many2one("linkedin.ad.account", string="Ad Account", index=True, ondelete="cascade")
+    profile_id = fields.Many2one("linkedin.user.profile", string="User Profile", ondelete="set null")
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company, required=True)
+    date_start = fields.Datetime(string="Started", required=True, default=fields.Datetime.now)
+    date_end = fields.Datetime(string="Ended")
+    duration = fields.Float(string="Duration (s)", compute="_compute_duration", store=True, aggregator="sum")
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "On demand"), ("webhook", "Webhook"), ("reset", "Reset")],
+        required=True,
+        default="manual",
+    )
+    state = fields.Selection(
+        [("done", "Done"), ("partial", "To be continued"), ("busy", "Skipped (already running)"), ("failed", "Failed")],
+        required=True,
+        default="done",
+    )
+    fetched_count = fields.Integer(string="Fetched", aggregator="sum")
+    created_count = fields.Integer(string="Leads Created", aggregator="sum")
+    updated_count = fields.Integer(string="Leads Updated", aggregator="sum")
+    failed_count = fields.Integer(string="Failed", aggregator="sum")
+    ignored_count = fields.Integer(
+        string="Ignored", aggregator="sum", help="Test leads and submissions kept for review."
+    )
+    duplicate_count = fields.Integer(string="Already Imported", aggregator="sum")
+    call_count = fields.Integer(string="LinkedIn Calls", aggregator="sum")
+    error = fields.Text()
+
+    @api.depends("date_start", "date_end")
+    def _compute_duration(self):
+        for log in self:
+            log.duration = (log.date_end - log.date_start).total_seconds() if log.date_end and log.date_start else 0.0
+
+    @api.autovacuum
+    def _gc_old_logs(self):
+        limit = fields.Datetime.now() - timedelta(days=LOG_RETENTION_DAYS)
+        self.sudo().search([("date_start", "<", limit)]).unlink()

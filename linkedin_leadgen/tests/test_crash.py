@@ -1,0 +1,183 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""A sync killed with ``kill -9`` in the middle of a batch, then run again: nothing lost, nothing duplicated.
+
+This is done for real: Odoo runs in child processes (``odoo shell``) on the test database, committing
+slices exactly as the cron does; the test kills one of them while a batch is stored but not yet
+committed. The database must therefore see committed data, so this test works outside any test
+transaction and removes what it created.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from odoo.tests import BaseCase, tagged
+from odoo.tools import config
+
+from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
+
+from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
+
+CHILD_SCRIPT = r"""
+import json, os, time
+from odoo.addons.linkedin_leadgen import linkedin as li
+from odoo.addons.linkedin_leadgen.models import linkedin_lead_importer as importer_module
+
+args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
+mode = args["mode"]
+Submission = env["linkedin.form.submission"]
+source = env.ref("utm.utm_source_linkedin")
+
+def out(*values):
+    print(*values, flush=True)
+
+if mode == "setup":
+    for key, value in args["params"].items():
+        env["ir.config_parameter"].set_param(key, value)
+    profile = env["linkedin.user.profile"].create({"name": "Crash test", "user_id": env.ref("base.user_admin").id})
+    profile._connect_with_tokens(li.Tokens.from_response(args["tokens"]))
+    env.cr.commit()
+    accounts = profile.ad_account_ids.filtered("can_sync")
+    last_campaign = env["utm.campaign"].search([], order="id desc", limit=1).id or 0
+    out("SETUP", json.dumps(
+        {"profile": profile.id, "accounts": accounts.mapped("linkedin_id"), "campaign": last_campaign}
+    ))
+
+elif mode == "sync":
+    importer_module.BATCH_SIZE = args["batch"]
+    original = importer_module.LinkedInLeadImporter._store_items
+
+    def store_items(importer, run, items):
+        original(importer, run, items)
+        importer.env.flush_all()
+        out("STORED", len(items))  # written to the database, not committed yet
+
+    importer_module.LinkedInLeadImporter._store_items = store_items
+    importer = env["linkedin.lead.importer"]
+    while True:
+        result = importer._cron_sync()  # one slice, then the cron commits and calls again
+        env.cr.commit()
+        out("COMMITTED", result["fetched"])
+        if not result["backlog"]:
+            break
+    out("DONE")
+
+elif mode == "check":
+    accounts = env["linkedin.user.profile"].browse(args["profile"]).ad_account_ids
+    submissions = Submission.search([("account_id", "in", accounts.ids)])
+    leads = env["crm.lead"].with_context(active_test=False).search([("source_id", "=", source.id)])
+    out("CHECK", json.dumps({
+        "ids": submissions.mapped("linkedin_id"),
+        "states": {state: submissions.mapped("state").count(state) for state in set(submissions.mapped("state"))},
+        "leads": len(leads),
+        "leads_of_submissions": len(submissions.lead_id),
+        "created": len(submissions.filtered(lambda s: s.state == "lead_created")),
+        "cursors": [a.sync_cursor or "" for a in accounts],
+    }))
+
+elif mode == "cleanup":
+    profile = env["linkedin.user.profile"].browse(args["profile"]).exists()
+    accounts = profile.ad_account_ids
+    submissions = Submission.search([("account_id", "in", accounts.ids)])
+    env["crm.lead"].with_context(active_test=False).search([("source_id", "=", source.id)]).unlink()
+    submissions.unlink()
+    env["linkedin.sync.log"].search([("account_id", "in", accounts.ids)]).unlink()
+    accounts.form_ids.unlink()
+    accounts.unlink()
+    profile.unlink()
+    env["ir.config_parameter"].search([("key", "in", list(args["params"]))]).unlink()
+    env["utm.campaign"].search([("id", ">", args["campaign"])]).unlink()
+    env.cr.commit()
+    out("CLEANED")
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInCrash(BaseCase):
+    """Kill -9 an Odoo process in the middle of a sync, run again, compare with LinkedIn."""
+
+    def _odoo(self, mode, wait=True, **args):
+        env = dict(os.environ, LINKEDIN_CRASH_ARGS=json.dumps({"mode": mode, **self.args, **args}))
+        command = [sys.executable, "-m", "odoo", "shell", "-d", self.dbname, "--log-level=warn", "--no-http"]
+        if config.rcfile and os.path.exists(config.rcfile):
+            command += ["-c", config.rcfile]
+        addons_path = config["addons_path"]
+        if addons_path:
+            command += ["--addons-path", addons_path if isinstance(addons_path, str) else ",".join(addons_path)]
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        if not wait:
+            process.stdin.write(CHILD_SCRIPT)
+            process.stdin.close()
+            return process
+        stdout, stderr = process.communicate(input=CHILD_SCRIPT, timeout=300)
+        self.assertEqual(process.returncode, 0, stderr[-3000:])
+        return stdout
+
+    @staticmethod
+    def _line(stdout, tag):
+        return json.loads(next(line for line in stdout.splitlines() if line.startswith(tag)).split(" ", 1)[1])
+
+    def test_killed_sync_loses_and_duplicates_nothing(self):
+        self.dbname = config["db_name"]
+        if isinstance(self.dbname, list):  # Odoo 19 keeps a list
+            self.dbname = self.dbname[0]
+        emulator = LinkedInEmulator(
+            client_id=EMULATOR_CLIENT_ID, client_secret=EMULATOR_CLIENT_SECRET, responses=1200, seed=29
+        ).start()
+        self.addCleanup(emulator.stop)
+        self.args = {
+            "params": {
+                "linkedin_leadgen.client_id": EMULATOR_CLIENT_ID,
+                "linkedin_leadgen.client_secret": EMULATOR_CLIENT_SECRET,
+                "linkedin_leadgen.api_url": emulator.api_url,
+                "linkedin_leadgen.oauth_url": emulator.oauth_url,
+                "linkedin_leadgen.cron_budget": "0",
+            },
+            "tokens": emulator.issue_tokens(),
+            "batch": 100,
+        }
+        setup = self._line(self._odoo("setup"), "SETUP")
+        self.args.update(profile=setup["profile"], campaign=setup["campaign"])
+        self.addCleanup(self._odoo, "cleanup")
+        account_ids = {int(account_id) for account_id in setup["accounts"]}
+        expected = {lead.id for lead in emulator.data.leads.values() if lead.account in account_ids}
+
+        # first run: killed while a batch is written but not committed
+        process = self._odoo("sync", wait=False)
+        commits = 0
+        killed = False
+        for line in process.stdout:
+            if line.startswith("COMMITTED"):
+                commits += 1
+            elif line.startswith("STORED") and commits >= 3:
+                process.kill()  # SIGKILL: no rollback, no cleanup, no goodbye
+                killed = True
+                break
+        process.wait(timeout=60)
+        process.stdout.close()
+        process.stderr.close()
+        self.assertTrue(killed, "the sync was killed in the middle")
+
+        after_crash = self._line(self._odoo("check"), "CHECK")
+        self.assertTrue(0 < len(after_crash["ids"]) < len(expected), "the crash left a partial import")
+        self.assertEqual(len(after_crash["ids"]), len(set(after_crash["ids"])))
+        self.assertEqual(after_crash["leads"], after_crash["leads_of_submissions"], "no lead without its submission")
+        self.assertTrue(any(after_crash["cursors"]), "the resume point was committed with the batches")
+
+        # second run: resumes and finishes
+        self.assertIn("DONE", self._odoo("sync"))
+        final = self._line(self._odoo("check"), "CHECK")
+        self.assertEqual(sorted(final["ids"]), sorted(expected), "nothing lost, nothing duplicated")
+        self.assertEqual(final["leads"], final["created"], "one lead per created submission, none duplicated")
+        self.assertEqual(final["leads"], final["leads_of_submissions"])
+        self.assertFalse(final["states"].get("failed"))
+        self.assertFalse(any(final["cursors"]))
