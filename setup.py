@@ -38,7 +38,7 @@ setup(
     package_dir=PACKAGE_DIR,
     include_package_data=True,
     package_data={"": ["*.xml", "*.csv", "*.sql", "*.pot", "*.po", "*.md", "*.png", "*.svg", "*.js", "*.scss"]},
-    install_requires=["requests>=2.25", "requests-oauthlib>=1.3", "oauthlib>=3.1,<4"],
+    install_requires=["requests>=2.25", "requests-oauthlib>=1.3", "oauthlib>=3.1,<4", "phonenumbers"],
     extras_require={
         "test": ["pytest", "pytest-odoo>=2.1", "freezegun"],
     },

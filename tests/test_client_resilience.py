@@ -71,6 +71,18 @@ def test_offset_paging_exact_multiple_of_page_size(emu):
     assert starts[-2:] == [f"0&count={len(everything) // 2}", f"{len(everything) // 2}&count={len(everything) // 2}"]
 
 
+def test_offset_paging_resumes_at_a_stored_offset(emu):
+    client = _client(emu)
+    account_id = _account(emu)
+    everything = [lead["id"] for lead in client.iter_lead_form_responses(account_id, fields="id", count=3)]
+    assert len(everything) > 4
+    before = emu.calls("leadFormResponses")
+    rest = [lead["id"] for lead in client.iter_lead_form_responses(account_id, fields="id", count=3, start=4)]
+    assert rest == everything[4:]
+    first = [r for r in emu.requests() if r["endpoint"] == "leadFormResponses"][before]
+    assert first["query"].endswith("&start=4&count=3")
+
+
 def test_offset_paging_is_lazy(emu):
     client = _client(emu)
     iterator = client.iter_lead_form_responses(_account(emu), fields="id", count=2)

@@ -353,9 +353,11 @@ class LinkedInClient:
 
     # ------------------------------------------------------------ pagination
 
-    def iter_offset(self, path, endpoint, params=None, count=PAGE_SIZE):
-        """Yield the elements of an offset-paged finder (``start``/``count``), one page at a time."""
-        start = 0
+    def iter_offset(self, path, endpoint, params=None, count=PAGE_SIZE, start=0):
+        """Yield the elements of an offset-paged finder (``start``/``count``), one page at a time.
+
+        ``start`` resumes a listing at an offset already read (a sync interrupted mid-window).
+        """
         while True:
             page = self.get(path, endpoint, {**(params or {}), "start": start, "count": count}) or {}
             elements = page.get("elements") or []
@@ -439,6 +441,7 @@ class LinkedInClient:
         test_leads=None,
         fields=LEAD_FIELDS,
         count=PAGE_SIZE,
+        start=0,
     ):
         """Lead form responses of an owner, optionally for one versioned form and a submission window.
 
@@ -465,7 +468,7 @@ class LinkedInClient:
             "submittedAtTimeRange": time_range,
             "fields": Raw(fields) if fields else None,
         }
-        return self.iter_offset("leadFormResponses", "leadFormResponses", params, count=count)
+        return self.iter_offset("leadFormResponses", "leadFormResponses", params, count=count, start=start)
 
     def get_lead_form_response(self, response_id, fields=LEAD_FIELDS):
         """One lead by id (the part after ``urn:li:leadGenFormResponse:``; a full URN is accepted)."""

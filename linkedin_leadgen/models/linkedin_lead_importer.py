@@ -13,7 +13,6 @@ loses nothing and duplicates nothing: the next run resumes from the last stored 
 unique ``linkedin_id`` turns any replay into a no-op.
 """
 
-import inspect
 import json
 import logging
 import time
@@ -530,41 +529,10 @@ class LinkedInLeadImporter(models.AbstractModel):
         return {"start_ms": _datetime_to_ms(start), "end_ms": int(time.time() * 1000), "offset": 0}
 
     def _iter_responses(self, client, account, window):
-        offset = window["offset"]
-        if not offset:
-            yield from client.iter_lead_form_responses(
-                account.linkedin_id, start_ms=window["start_ms"], end_ms=window["end_ms"]
-            )
-        elif "start" in inspect.signature(client.iter_lead_form_responses).parameters:
-            yield from client.iter_lead_form_responses(
-                account.linkedin_id, start_ms=window["start_ms"], end_ms=window["end_ms"], start=offset
-            )
-        else:
-            yield from self._iter_responses_from_offset(client, account, window)
-
-    def _iter_responses_from_offset(self, client, account, window):
-        """Resume a window at its stored offset: the client's finder always pages from the start, which
-        would read again (and pay again for) every page already stored."""
-        params = {
-            "q": "owner",
-            "owner": {"sponsoredAccount": li.account_urn(account.linkedin_id)},
-            "leadType": {"leadType": "SPONSORED"},
-            "submittedAtTimeRange": {"start": window["start_ms"], "end": window["end_ms"]},
-            "fields": li.Raw(li.LEAD_FIELDS),
-        }
-        start = window["offset"]
-        while True:
-            page = client.get(
-                "leadFormResponses", "leadFormResponses", {**params, "start": start, "count": li.PAGE_SIZE}
-            )
-            elements = (page or {}).get("elements") or []
-            yield from elements
-            paging = (page or {}).get("paging") or {}
-            total = paging.get("total")
-            page_size = min(li.PAGE_SIZE, paging.get("count") or li.PAGE_SIZE)
-            start += len(elements)
-            if not elements or (total is not None and start >= total) or (total is None and len(elements) < page_size):
-                return
+        # resume at the stored offset: reading again every page already stored would pay for it again
+        return client.iter_lead_form_responses(
+            account.linkedin_id, start_ms=window["start_ms"], end_ms=window["end_ms"], start=window["offset"]
+        )
 
     def _pull(self, run, deadline):
         account = run.account
