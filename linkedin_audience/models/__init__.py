@@ -1,0 +1,5 @@
+from . import linkedin_audience_member
+from . import linkedin_audience
+from . import linkedin_user_profile
+from . import mailing_list
+from . import res_config_settings

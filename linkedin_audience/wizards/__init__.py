@@ -1,0 +1,2 @@
+from . import linkedin_audience_wizard
+from . import linkedin_audience_remove_wizard

@@ -1,0 +1,181 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import SQL, mute_logger
+
+from odoo.addons.linkedin_leadgen.linkedin import hash_email
+
+from .common import AudienceCase
+
+
+@tagged("post_install", "-at_install")
+class TestAudienceWizard(AudienceCase):
+    def test_counts_leave_out_opt_outs_blacklist_and_invalid_emails(self):
+        contacts = self._make_contacts(6)
+        self._opt_out(contacts[0])
+        self.env["mail.blacklist"].create({"email": contacts[1].email})
+        contacts[2].email = "not an address"
+        # same address twice (in another case): LinkedIn gets it once
+        self.env["mailing.contact"].create(
+            {"email": contacts[3].email.upper(), "list_ids": [(4, self.mailing_list.id)]}
+        )
+        form = self._open_wizard()
+        self.assertEqual(form.contact_count, 3)
+        self.assertEqual(form.opt_out_count, 1)
+        self.assertEqual(form.blacklisted_count, 1)
+        self.assertEqual(form.invalid_email_count, 1)
+        self.assertEqual(form.size_level, "too_small")
+        self.assertEqual(form.name, "Newsletter", "the audience is named after the list by default")
+        self.assertEqual(form.profile_id, self.profile)
+        self.assertIn("only the hashes are sent", form.summary)
+
+    def test_below_300_needs_explicit_confirmation(self):
+        self._make_contacts(20)
+        form = self._open_wizard()
+        self.assertEqual(form.size_level, "too_small")
+        wizard = form.save()
+        with self.assertRaisesRegex(UserError, "fewer than 300"):
+            wizard.action_create()
+        self.assertEqual(self.emulator.calls("dmpSegments"), 0, "nothing reached LinkedIn")
+        wizard.confirm_small = True
+        action = wizard.action_create()
+        audience = self.env["linkedin.audience"].browse(action["res_id"])
+        self.assertEqual(audience.contact_sent_count, 20)
+
+    def test_thresholds_300_and_10000(self):
+        self._make_contacts_sql(299)
+        self.assertEqual(self._open_wizard().size_level, "too_small")
+        self._make_contacts_sql(1, prefix="more")
+        form = self._open_wizard()
+        self.assertEqual(form.contact_count, 300)
+        self.assertEqual(form.size_level, "small", "300 and more: served, but LinkedIn recommends 10,000")
+        self._make_contacts_sql(9699, prefix="many")
+        self.assertEqual(self._open_wizard().size_level, "small")
+        self._make_contacts_sql(1, prefix="last")
+        form = self._open_wizard()
+        self.assertEqual(form.contact_count, 10000)
+        self.assertEqual(form.size_level, "ok")
+
+    def test_archived_list_is_refused(self):
+        self._make_contacts(5)
+        wizard = self._open_wizard().save()
+        wizard.confirm_small = True
+        self.mailing_list.active = False
+        with self.assertRaisesRegex(UserError, "archived"):
+            wizard.action_create()
+
+    def test_viewer_accounts_are_not_offered(self):
+        self.assertTrue(self.viewer_account, "the emulator has an account where the member is a viewer")
+        wizard = self._open_wizard().save()
+        self.assertNotIn(self.viewer_account, wizard.available_account_ids)
+        self.assertIn(self.account, wizard.available_account_ids)
+        wizard.ad_account_id = self.viewer_account
+        wizard.confirm_small = True
+        self._make_contacts(2)
+        with self.assertRaisesRegex(UserError, "other than viewer"):
+            wizard.action_create()
+
+    def test_profile_without_audience_scope_must_reauthorize(self):
+        self.profile.sudo().user_id = self.user_manager
+        scopes = ["r_ads", "r_marketing_leadgen_automation", "r_organization_admin", "r_basicprofile"]
+        profile = self._make_audience_profile(self.user_marketing, scopes=scopes)
+        self._make_contacts(3)
+        form = self._open_wizard()
+        self.assertEqual(form.profile_id, profile)
+        self.assertTrue(form.missing_scope)
+        wizard = form.save()
+        wizard.confirm_small = True
+        with self.assertRaisesRegex(UserError, "rw_dmp_segments"):
+            wizard.action_create()
+        # authorizing needs the LinkedIn Lead Gen Salesperson group; the new grant includes the permission
+        with self.assertRaisesRegex(UserError, "Salesperson"):
+            wizard.action_authorize_profile()
+        self.user_marketing.groups_id += self.env.ref("linkedin_leadgen.group_linkedin_leadgen_salesperson")
+        action = wizard.action_authorize_profile()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertIn("rw_dmp_segments", action["url"])
+
+    def test_create_waits_out_the_post_create_404_window(self):
+        self.emulator.segment_delay = 3600  # LinkedIn takes its time to build the audience
+        contacts = self._make_contacts(30)
+        audience = self._create_audience()
+        self.assertTrue(audience.segment_id)
+        self.assertTrue(audience.source_segment_id.endswith(f"-list-{self.mailing_list.id}"))
+        statuses = [r["status"] for r in self._user_requests(audience.segment_id)]
+        self.assertEqual(statuses[0], 404, "LinkedIn answers 404 just after the creation")
+        self.assertEqual(statuses[-1], 200)
+        self.assertTrue(self.slept, "the upload waited")
+        self.assertEqual(audience.state, "building")
+        self.assertEqual(audience.contact_sent_count, 30)
+        self.assertFalse(audience.upload_pending)
+        self.assertSegmentUsers(audience, self._hashes(contacts))
+        self.assertEqual(audience.progress, 100)
+
+    def test_create_leaves_a_long_404_window_to_the_cron(self):
+        contacts = self._make_contacts(30)
+        self.emulator.dmp_not_found_window = 600
+        self.env["ir.config_parameter"].sudo().set_param("linkedin_audience.time_budget", 30)
+        cron = self.env.ref("linkedin_audience.ir_cron_linkedin_audience_sync")
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with mute_logger("odoo.addons.linkedin_leadgen.linkedin.client"):
+            audience = self._create_audience()
+        self.assertEqual(audience.state, "uploading")
+        self.assertTrue(audience.upload_pending)
+        self.assertTrue(audience.upload_retry_at, "the next attempt is scheduled")
+        self.assertFalse(audience.last_error, "waiting for LinkedIn is not an error")
+        self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers_before)
+        # later, the cron finishes the job
+        self.emulator.advance_segments()
+        audience.sudo().upload_retry_at = False
+        self._run_cron()
+        self.assertFalse(audience.upload_pending)
+        self.assertEqual(audience.contact_sent_count, 30)
+        self.assertSegmentUsers(audience, self._hashes(contacts))
+
+    def test_one_audience_per_list_and_account(self):
+        self._make_contacts(3)
+        self._create_audience()
+        wizard = self._open_wizard().save()
+        wizard.confirm_small = True
+        with self.assertRaisesRegex(UserError, "already has the audience"):
+            wizard.action_create()
+
+    def test_segment_left_by_an_interrupted_creation_is_reused(self):
+        self._make_contacts(3)
+        source_id = self.env["linkedin.audience"]._make_source_segment_id(self.mailing_list, self.account)
+        client = self.profile._get_client()
+        orphan = client.create_dmp_segment(self.account.linkedin_id, "Newsletter", source_id, source_platform="ODOO")
+        creations = len([r for r in self.emulator.requests("dmpSegments") if r["method"] == "POST"])
+        audience = self._create_audience()
+        self.assertEqual(audience.segment_id, orphan)
+        after = len([r for r in self.emulator.requests("dmpSegments") if r["method"] == "POST"])
+        self.assertEqual(after, creations, "no second segment was created")
+
+    def test_postgres_hash_equals_hash_email(self):
+        emails = [" John.Doe+x@Example.COM ", "ÉLODIE@exämple.fr", "a@b.co", "Name <Mixed.Case@Example.org>"]
+        contacts = self.env["mailing.contact"].create(
+            [{"email": e, "list_ids": [(4, self.mailing_list.id)]} for e in emails]
+        )
+        self.env.flush_all()
+        self.env["linkedin.audience"]._make_wanted_table(self.mailing_list.id)
+        self.env.cr.execute("SELECT contact_id, email_hash FROM linkedin_audience_wanted")
+        pg_hashes = dict(self.env.cr.fetchall())
+        for contact in contacts:
+            self.assertEqual(pg_hashes[contact.id], hash_email(contact.email_normalized))
+        self.assertEqual(pg_hashes[contacts[0].id], hash_email(" John.Doe+x@Example.COM "))
+        self.assertEqual(pg_hashes[contacts[2].id], hash_email("a@b.co"))
+        self.env.cr.execute(SQL("SELECT encode(sha256(convert_to(%s, 'UTF8')), 'hex')", "test2@test.com"))
+        self.assertEqual(self.env.cr.fetchone()[0], "7599502b735425943fffc167b4c9cfb072d028c109ee07501c8711a4fe0e12e7")
+
+    def test_only_hashes_reach_linkedin(self):
+        contacts = self._make_contacts(25)
+        audience = self._create_audience()
+        elements = self._sent_elements(audience.segment_id)
+        self.assertEqual(len(elements), 25)
+        for element in elements:
+            self.assertEqual(set(element), {"action", "userIds"}, "no name, company or country by default")
+            self.assertEqual(element["userIds"][0]["idType"], "SHA256_EMAIL")
+            self.assertRegex(element["userIds"][0]["idValue"], r"^[0-9a-f]{64}$")
+        self.assertEqual({e["userIds"][0]["idValue"] for e in elements}, self._hashes(contacts))
+        self.assertNoPlainAddress(contacts.mapped("email"))
