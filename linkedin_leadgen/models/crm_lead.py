@@ -14,41 +14,41 @@ class CrmLead(models.Model):
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_submission_count = fields.Integer(
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Submissions",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_last_submission_id = fields.Many2one(
         "linkedin.form.submission",
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="Last LinkedIn Submission",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
 
     linkedin_form_name = fields.Char(
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Form",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_campaign_name = fields.Char(
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Campaign",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_submitted_at = fields.Datetime(
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Submitted At",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_answer_ids = fields.Many2many(
         "linkedin.form.submission.answer",
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Answers",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
     linkedin_consent_ids = fields.Many2many(
         "linkedin.form.submission.consent",
-        compute="_compute_linkedin_submission_count",
+        compute="_compute_linkedin_submission_info",
         string="LinkedIn Consents",
         groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
     )
@@ -68,7 +68,7 @@ class CrmLead(models.Model):
         return res
 
     @api.depends("linkedin_submission_ids")
-    def _compute_linkedin_submission_count(self):
+    def _compute_linkedin_submission_info(self):
         for lead in self:
             submissions = lead.linkedin_submission_ids
             lead.linkedin_submission_count = len(submissions)

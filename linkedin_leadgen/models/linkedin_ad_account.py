@@ -131,16 +131,24 @@ class LinkedInAdAccount(models.Model):
 
         accounts = self.browse()
         Account = self.sudo().with_context(active_test=False)
+        existing = {
+            account.linkedin_id: account
+            for account in Account.search(
+                [("linkedin_id", "in", list(account_roles)), ("company_id", "=", profile.company_id.id)]
+            )
+        }
         for account_id, role in account_roles.items():
             data = details.get(account_id)
             if not data:
                 continue
             vals = self._prepare_account_vals(data, role, page_roles, acl_issue)
-            account = Account.search(
-                [("linkedin_id", "=", account_id), ("company_id", "=", profile.company_id.id)], limit=1
-            )
+            account = existing.get(account_id)
             if account:
-                account.write(vals)
+                # only what changed: an account being synced is locked by its run, and an UPDATE of its
+                # row would wait for that run to end, then fail on the concurrent update
+                changed = {fname: value for fname, value in vals.items() if account[fname] != value}
+                if changed:
+                    account.write(changed)
             else:
                 account = Account.create({**vals, "linkedin_id": account_id, "company_id": profile.company_id.id})
             accounts |= account

@@ -135,14 +135,3 @@ class LinkedInFieldMapping(models.Model):
                         model=field.relation,
                     )
                 )
-
-    def _matches_answer(self, answer):
-        """Whether this mapping takes ``answer`` (a :class:`~..linkedin.Answer`)."""
-        self.ensure_one()
-        if self.source == "predefined":
-            return bool(answer.predefined_field) and answer.predefined_field == self.predefined_field
-        wanted = " ".join((self.question_name or "").split()).casefold()
-        return bool(wanted) and wanted in {
-            " ".join((answer.name or "").split()).casefold(),
-            " ".join((answer.label or "").split()).casefold(),
-        }

@@ -75,8 +75,6 @@ class LinkedInFormSubmission(models.Model):
 
     def action_import(self):
         """Import the submissions again now: retry failed ones, create the leads of partial matches."""
-        if not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_salesperson"):
-            raise UserError(self.env._("Only LinkedIn Lead Gen users can import form submissions."))
         self.check_access("read")
         todo = self.filtered(lambda s: s.state in ("new", "failed", "partial_match", "ignored_test"))
         if not todo:

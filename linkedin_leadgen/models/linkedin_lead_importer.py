@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -33,6 +34,7 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 500  # responses stored per savepoint (five pages of 100)
 OVERLAP = timedelta(hours=1)  # re-read before the watermark: leads LinkedIn indexed late are caught up
 CRON_BUDGET = 60  # seconds of work per cron call before the cron commits and calls again
+SYNC_BUDGET = 120  # seconds of work of a "Sync now" button before the cron takes over
 CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently waits (unless it has a backlog)
 DEFAULT_BACKFILL_DAYS = 365
 MAX_BACKOFF = timedelta(hours=6)
@@ -173,7 +175,8 @@ class LinkedInLeadImporter(models.AbstractModel):
         work remaining, so a large backlog is imported in committed slices, never in one transaction.
         """
         accounts = self._get_accounts_to_sync()
-        budget = int(self.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.cron_budget") or CRON_BUDGET)
+        get_param = self.env["ir.config_parameter"].sudo().get_param
+        budget = int(get_param("linkedin_leadgen.cron_budget") or CRON_BUDGET)  # "0": one batch per call
         result = self._sync_accounts(accounts, deadline=time.monotonic() + budget, trigger="cron")
         done = result["fetched"] + result["created"] + result["updated"]
         remaining = 1 if result["backlog"] else 0
@@ -184,7 +187,7 @@ class LinkedInLeadImporter(models.AbstractModel):
     def _action_sync_accounts(self, accounts):
         """Button "Sync now" of ad accounts: import within the time budget, continue through the cron."""
         get_param = self.env["ir.config_parameter"].sudo().get_param
-        budget = int(get_param("linkedin_leadgen.sync_budget") or 120)
+        budget = int(get_param("linkedin_leadgen.sync_budget") or SYNC_BUDGET)
         result = self._sync_accounts(accounts, deadline=time.monotonic() + budget, trigger="manual")
         if result["remaining"]:
             self._trigger_cron()
@@ -255,6 +258,8 @@ class LinkedInLeadImporter(models.AbstractModel):
             except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
                 run.error = exc
                 self._trigger_cron()
+            else:
+                account.write(self._prepare_lead_count_vals(run))
             self._write_log(run, date_start)
             if run.created or run.updated or run.ignored or run.failed:
                 return "imported"
@@ -285,12 +290,7 @@ class LinkedInLeadImporter(models.AbstractModel):
             for key in totals:
                 totals[key] += getattr(run, key)
             if account:
-                account.write(
-                    {
-                        "lead_created_count": account.lead_created_count + run.created,
-                        "lead_updated_count": account.lead_updated_count + run.updated,
-                    }
-                )
+                account.write(self._prepare_lead_count_vals(run))
         return totals
 
     # ------------------------------------------------------------------
@@ -320,11 +320,22 @@ class LinkedInLeadImporter(models.AbstractModel):
         return accounts.sorted(lambda a: (not a.sync_cursor, a.last_sync_date or datetime.min, a.id))
 
     def _lock_account(self, account):
-        """Lock the account row for this transaction; False when another run holds it (never waits)."""
-        self.env.cr.execute(
-            "SELECT id FROM linkedin_ad_account WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", (account.id,)
-        )
-        return bool(self.env.cr.fetchone())
+        """Lock the account row for this transaction; False when another run holds it (never waits).
+
+        Odoo's transactions are REPEATABLE READ: a row another transaction changed and committed since
+        this one began cannot be locked any more ("could not serialize access"). That run has just
+        synced or reset the account; this one treats it as busy instead of failing as a whole (a cron
+        call would otherwise lose the other accounts it already imported).
+        """
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    SQL("SELECT id FROM linkedin_ad_account WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", account.id),
+                    log_exceptions=False,
+                )
+                return bool(self.env.cr.fetchone())
+        except psycopg2.errors.SerializationFailure:
+            return False
 
     def _get_account_client(self, account):
         """``(profile, client)`` of the first connected profile that can reach the account."""
@@ -376,11 +387,7 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     def _record_outcome(self, run, date_start):
         account, error, now = run.account, run.error, fields.Datetime.now()
-        vals = {
-            "last_sync_date": now,
-            "lead_created_count": account.lead_created_count + run.created,
-            "lead_updated_count": account.lead_updated_count + run.updated,
-        }
+        vals = {"last_sync_date": now, **self._prepare_lead_count_vals(run)}
         if error:
             failures = account.sync_failure_count + 1
             vals.update(sync_state="error", last_sync_error=self._error_message(error), sync_failure_count=failures)
@@ -416,6 +423,14 @@ class LinkedInLeadImporter(models.AbstractModel):
         quiet = run.trigger == "cron" and not (error or run.fetched or run.created or run.updated or run.failed)
         if not quiet:
             self._write_log(run, date_start)
+
+    def _prepare_lead_count_vals(self, run):
+        """The account's lead totals with the run's leads added (the caller holds the account's lock)."""
+        account = run.account
+        return {
+            "lead_created_count": account.lead_created_count + run.created,
+            "lead_updated_count": account.lead_updated_count + run.updated,
+        }
 
     def _write_log(self, run, date_start):
         error = run.error and self._error_message(run.error)

@@ -20,6 +20,19 @@ OAUTH_HMAC_SCOPE = "linkedin_leadgen-oauth"
 OAUTH_STATE_MAX_AGE = 3600
 TOKEN_WARNING_DAYS = 14
 EPOCH = datetime(1970, 1, 1)
+MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
+# Written by the connection itself (authorization, account discovery, sync), never by a salesperson's
+# hand: linking an ad account to one's own profile would make the sync use the wrong LinkedIn grant.
+CONNECTION_FIELDS = (
+    "state",
+    "member_urn",
+    "member_name",
+    "token_expires_at",
+    "refresh_token_expires_at",
+    "scopes",
+    "ad_account_ids",
+    "last_error",
+)
 
 
 class ReconnectRequired(UserError):
@@ -114,19 +127,34 @@ class LinkedInUserProfile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("share_for_audiences") for vals in vals_list):
-            self._check_share_for_audiences_rights()
+        for vals in vals_list:
+            # a new profile starts unconnected and unshared: only values saying otherwise need the rights
+            self._check_salesperson_vals(
+                {fname: value for fname, value in vals.items() if value and (fname, value) != ("state", "draft")}
+            )
         return super().create(vals_list)
 
     def write(self, vals):
-        if "share_for_audiences" in vals:
-            self._check_share_for_audiences_rights()
+        self._check_salesperson_vals(vals)
         return super().write(vals)
 
-    def _check_share_for_audiences_rights(self):
-        if not self.env.su and not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_manager"):
+    def _check_salesperson_vals(self, vals):
+        """Salespeople edit the name of their own profiles; the rest is the administrators' or the connection's."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if "share_for_audiences" in vals:
             raise AccessError(
                 self.env._("Only LinkedIn Lead Gen administrators can share a profile for Matched Audiences.")
+            )
+        if "user_id" in vals and vals["user_id"] != self.env.uid:
+            raise AccessError(self.env._("Only LinkedIn Lead Gen administrators can give a profile to another user."))
+        if fnames := [fname for fname in CONNECTION_FIELDS if fname in vals]:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a LinkedIn profile are set by LinkedIn when the profile is authorized and "
+                    "synced; they cannot be edited.",
+                    fields=", ".join(self._fields[fname]._description_string(self.env) for fname in fnames),
+                )
             )
 
     # ------------------------------------------------------------------
@@ -160,45 +188,8 @@ class LinkedInUserProfile(models.Model):
         with self._translate_linkedin_errors():
             self._refresh_ad_accounts(client=client)
             accounts = self.sudo().ad_account_ids.filtered("can_sync")
-            for account in accounts:
-                account._refresh_forms(client)
-        result = {}
-        if "linkedin.lead.importer" in self.env:
-            budget = int(self.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.sync_budget") or 120)
-            deadline = time.monotonic() + budget
-            result = self.env["linkedin.lead.importer"]._sync_accounts(accounts, deadline=deadline) or {}
-            if result.get("remaining"):
-                cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync", raise_if_not_found=False)
-                if cron:
-                    cron.sudo()._trigger()
-        if result.get("remaining"):
-            message = self.env._(
-                "%(created)s leads created and %(updated)s updated so far; the rest continues in the background.",
-                created=result.get("created", 0),
-                updated=result.get("updated", 0),
-            )
-        elif result:
-            message = self.env._(
-                "%(created)s leads created, %(updated)s updated, %(failed)s failed.",
-                created=result.get("created", 0),
-                updated=result.get("updated", 0),
-                failed=result.get("failed", 0),
-            )
-        else:
-            message = self.env._("%(count)s LinkedIn accounts and their forms refreshed.", count=len(accounts))
-        if result.get("errors"):
-            message = "\n".join([message, *result["errors"]])
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("LinkedIn sync"),
-                "message": message,
-                "type": "warning" if result.get("failed") or result.get("errors") else "success",
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+            accounts._refresh_forms(client)
+        return self.env["linkedin.lead.importer"]._action_sync_accounts(accounts)
 
     def action_disconnect(self):
         """Remove the webhook subscriptions of the profile's accounts and forget the tokens."""

@@ -7,3 +7,4 @@ from . import test_matching
 from . import test_webhook
 from . import test_reset
 from . import test_crash
+from . import test_locking

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -77,6 +78,28 @@ class TestLinkedInSecurity(LinkedInCase):
         self.assertIn(mine, manager_profiles)
         self.assertIn(theirs, manager_profiles)
 
+    def test_salesperson_cannot_rewire_own_profile(self):
+        """The connection fields (state, member, accounts) and the owner are not a salesperson's to edit."""
+        mine = self._make_profile(self.user_salesperson).with_user(self.user_salesperson)
+        theirs = self._make_profile(self.user_salesperson_2, name="Sam's LinkedIn")
+        other_account = theirs.sudo().ad_account_ids[:1]
+        other_account.profile_ids = theirs
+        mine.sudo().ad_account_ids -= other_account
+        for vals in (
+            {"ad_account_ids": [Command.link(other_account.id)]},
+            {"state": "connected", "last_error": False},
+            {"user_id": self.user_salesperson_2.id},
+        ):
+            with self.assertRaises(AccessError):
+                mine.write(vals)
+        with self.assertRaises(AccessError):
+            mine.create({"name": "Pre-wired", "ad_account_ids": [Command.link(other_account.id)]})
+        self.assertNotIn(other_account, mine.sudo().ad_account_ids)
+        mine.write({"name": "My LinkedIn", "user_id": self.user_salesperson.id})
+        self.assertEqual(mine.name, "My LinkedIn")
+        # the administrator may hand a profile over
+        mine.with_user(self.user_manager).user_id = self.user_salesperson_2
+
     def test_multi_company(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
         self.user_manager.write({"company_ids": [(4, other_company.id)]})
@@ -86,6 +109,30 @@ class TestLinkedInSecurity(LinkedInCase):
         Profile = self.env["linkedin.user.profile"].with_user(self.user_manager)
         self.assertNotIn(profile, Profile.with_context(allowed_company_ids=[self.env.company.id]).search([]))
         self.assertIn(profile, Profile.with_context(allowed_company_ids=[other_company.id]).search([]))
+
+    def test_multi_company_submission_details(self):
+        """Answers, consents and form questions follow the company of their submission or form."""
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        account = self.env["linkedin.ad.account"].create(
+            {"name": "Other account", "linkedin_id": "880001", "company_id": other_company.id}
+        )
+        form = self.env["linkedin.lead.form"].create(
+            {"name": "Other form", "linkedin_id": "1", "account_id": account.id}
+        )
+        question = self.env["linkedin.lead.form.question"].create({"form_id": form.id, "question_id": "1"})
+        submission = self.env["linkedin.form.submission"].create(
+            {
+                "linkedin_id": "other-company-lead",
+                "company_id": other_company.id,
+                "answer_ids": [Command.create({"name": "email", "value": "secret@example.com"})],
+                "consent_ids": [Command.create({"text": "Newsletter", "accepted": True})],
+            }
+        )
+        for records in (submission.answer_ids, submission.consent_ids, question):
+            as_salesperson = self.env[records._name].with_user(self.user_salesperson)
+            self.assertFalse(as_salesperson.search([("id", "in", records.ids)]), records._name)
+            with self.assertRaises(AccessError):
+                records.with_user(self.user_salesperson).read(["id"])
 
     def test_share_for_audiences_admin_only(self):
         profile = self._make_profile(self.user_salesperson)

@@ -70,19 +70,24 @@ class TestLinkedInWebhook(LinkedInSyncHttpCase):
 
     def test_created_notification_imports_the_lead_once(self):
         response = self._add_lead(answers={"WORK_EMAIL": "webhook@example.com"})
+        self.env.flush_all()  # the request reads the database, not this test's cache
+        created_before = self.europe.lead_created_count
         [(_url, status)] = self.emulator.deliver_webhook(response["id"])
         self.assertEqual(status, 200)
+        self.env.invalidate_all()  # written by the request
         submission = self._submission(response)
         self.assertEqual(submission.state, "lead_created")
         self.assertEqual(submission.lead_id.email_from, "webhook@example.com")
         log = self.env["linkedin.sync.log"].search([("account_id", "=", self.europe.id)], limit=1)
         self.assertEqual((log.trigger, log.created_count), ("webhook", 1))
+        self.assertEqual(self.europe.lead_created_count, created_before + 1, "the sync status counts it")
 
         # delivered again, then pulled: still one submission and one lead
         self.emulator.deliver_webhook(response["id"])
         self._sync_accounts(self.europe)
         self.assertEqual(len(self._submission(response)), 1)
         self.assertEqual(len(self.env["crm.lead"].search([("email_normalized", "=", "webhook@example.com")])), 1)
+        self.assertEqual(self.europe.lead_created_count, created_before + 1)
 
     def test_tampered_signature_refused(self):
         response = self._add_lead()

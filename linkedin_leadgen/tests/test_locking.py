@@ -1,0 +1,53 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Two transactions on the same ad account, as the cron, the button and the webhook run them.
+
+The rows must be committed for another connection to see them, so this test works outside any test
+transaction, on connections of its own, and removes what it created.
+"""
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.tests import BaseCase, tagged
+from odoo.tools import config
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInAccountLock(BaseCase):
+    def setUp(self):
+        super().setUp()
+        dbname = config["db_name"]
+        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.account_id = env["linkedin.ad.account"].create({"name": "Lock test", "linkedin_id": "990001"}).id
+            cr.commit()
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            cr.execute("DELETE FROM linkedin_ad_account WHERE id = %s", (self.account_id,))
+            cr.commit()
+
+    def _lock(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        return env["linkedin.lead.importer"]._lock_account(env["linkedin.ad.account"].browse(self.account_id))
+
+    def test_second_run_skips_a_locked_account(self):
+        with self.db.cursor() as cron_cr, self.db.cursor() as button_cr:
+            self.assertTrue(self._lock(cron_cr))
+            self.assertFalse(self._lock(button_cr), "never waits for the other run")
+            cron_cr.rollback()
+            self.assertTrue(self._lock(button_cr), "free again once the other run ended")
+            button_cr.rollback()
+
+    def test_account_changed_since_the_transaction_began_is_busy(self):
+        """A cron call that already imported other accounts must not fail as a whole on this one."""
+        with self.db.cursor() as cron_cr, self.db.cursor() as button_cr:
+            cron_cr.execute("SELECT 1")  # the cron's transaction (and its snapshot) began: other accounts
+            self.assertTrue(self._lock(button_cr))
+            button_cr.execute("UPDATE linkedin_ad_account SET last_sync_date = now() WHERE id = %s", (self.account_id,))
+            button_cr.commit()  # the button's run ended while the cron worked on other accounts
+
+            self.assertFalse(self._lock(cron_cr), "skipped as busy, not a serialization failure")
+            cron_cr.execute("SELECT 1")  # the cron's transaction is still usable
+            cron_cr.rollback()
