@@ -5,8 +5,9 @@ Usage (inside the virtualenv that holds Odoo 18, from the repository root)::
     python benchmarks/bench_audience.py [--db bench_audience] [--contacts 1000000] [--keep-db]
 
 It (re)creates its own database with the project's addons, fills a mailing list with SQL, starts the
-emulator in a separate process, creates the audience through the wizard (time budget 0: everything
-goes through the cron) and runs Odoo's cron runner until the upload is done. It prints the elapsed
+emulator in a separate process (``python -m odoo.addons.linkedin_leadgen.emulator``), creates the
+audience through the wizard (time budget 0: everything goes through the cron) and runs Odoo's cron
+runner until the upload is done. It prints the elapsed
 time, the memory growth of this (the Odoo) process and the calls made to LinkedIn.
 Goals: under 60 s and under 200 MB of memory growth.
 """
@@ -23,15 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 ADDONS = "crm,mass_mailing,linkedin_leadgen,linkedin_audience"
-EMULATOR = """
-import sys, threading
-from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
-emu = LinkedInEmulator(client_id="bench-client", client_secret="bench-secret", responses=5,
-                       dmp_not_found_window=float(sys.argv[1]))
-emu.start()
-print(emu.url, flush=True)
-threading.Event().wait()
-"""
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 
 
 def status_kb(field):
@@ -80,13 +73,18 @@ def settle(dbname):
 
 def start_emulator(not_found_window):
     process = subprocess.Popen(
-        [sys.executable, "-c", EMULATOR, str(not_found_window)], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
+        [sys.executable, "-m", "odoo.addons.linkedin_leadgen.emulator", "--port", "0", "--responses", "5",
+         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--not-found-window", str(not_found_window)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )  # fmt: skip
+    first = process.stdout.readline()
+    match = re.search(r"(http://\S+?)\s", first)
+    if not match:
         process.kill()
-        raise SystemExit("the emulator did not start")
-    return process, url
+        raise SystemExit(f"the emulator did not start: {first!r}")
+    return process, match.group(1)
 
 
 def main(argv=None):
@@ -147,8 +145,8 @@ def run(args, conf, emulator_url):
         env = api.Environment(cr, SUPERUSER_ID, {})
         set_param = env["ir.config_parameter"].set_param
         for key, value in {
-            "linkedin_leadgen.client_id": "bench-client",
-            "linkedin_leadgen.client_secret": "bench-secret",
+            "linkedin_leadgen.client_id": CLIENT_ID,
+            "linkedin_leadgen.client_secret": CLIENT_SECRET,
             "linkedin_leadgen.api_url": emulator_url + "/rest",
             "linkedin_leadgen.oauth_url": emulator_url + "/oauth/v2",
             "linkedin_audience.batch_size": args.batch_size,

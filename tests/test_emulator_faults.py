@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
+from odoo.addons.linkedin_leadgen.linkedin import AUDIENCE_SCOPES, LinkedInClient, hash_email
 
 
 def leads_query(emu):
@@ -79,6 +81,17 @@ def test_unlimited_fault_and_reset(emu, api):
     assert emu.requests() == [] and emu.calls() == 0
     with pytest.raises(ValueError):
         emu.inject("me", "teapot")
+
+
+def test_clear_faults(emu, api):
+    emu.inject("me", "503", times=None)
+    emu.inject("*", "500", times=None)
+    emu.inject("adAccountUsers", "429")
+    emu.clear_faults("me")
+    assert api.get("/me").status_code == 500, "the catch-all fault is still pending"
+    emu.clear_faults()
+    assert api.get("/me").ok
+    assert api.get("/adAccountUsers", "q=authenticatedUser").ok
 
 
 def test_request_log_masks_secrets(emu, api):
@@ -170,6 +183,37 @@ def test_command_line():
         assert all(line.startswith("ad account ") for line in accounts)
         answer = requests.get(url + "/rest/me", timeout=10)
         assert answer.status_code == 500
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_command_line_dmp_timing():
+    """``--not-found-window 0``: a new segment takes users at once; ``--segment-delay``: how long it builds."""
+    command = [sys.executable, "-m", "odoo.addons.linkedin_leadgen.emulator", "--responses", "1",
+               "--not-found-window", "0", "--segment-delay", "0"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("LinkedIn emulator on http://127.0.0.1:"), first + process.stderr.read()
+        url = first.split()[3]
+        process.stdout.readline()
+        account = next(
+            line.split()[2].rstrip(":")
+            for line in iter(process.stdout.readline, "")
+            if line.startswith("ad account ") and "VIEWER" not in line
+        )
+        client = LinkedInClient(url + "/rest", url + "/oauth/v2", "emu-client", "emu-secret", max_retries=0)
+        redirect_uri = "https://odoo.example.com/callback"
+        authorization = requests.get(
+            client.authorization_url(redirect_uri, AUDIENCE_SCOPES, "s"), allow_redirects=False, timeout=10
+        )
+        code = parse_qs(urlsplit(authorization.headers["Location"]).query)["code"][0]
+        client.exchange_code(code, redirect_uri)
+        segment_id = client.create_dmp_segment(account, "CLI", "cli-list-1")
+        element = {"action": "ADD", "userIds": [{"idType": "SHA256_EMAIL", "idValue": hash_email("a@example.com")}]}
+        assert client.dmp_segment_users(segment_id, [element]) == [{"status": 201}], "no 404 window"
+        assert client.get_dmp_segment_destination(segment_id)["status"] == "READY", "built at once"
     finally:
         process.terminate()
         process.wait(10)

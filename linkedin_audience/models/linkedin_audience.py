@@ -834,7 +834,10 @@ class LinkedInAudience(models.Model):
             error = _("LinkedIn's daily limit is reached; the upload resumes after midnight UTC.")
         elif isinstance(exc, li.ThrottledError):
             wait = int(exc.retry_after or 60)
-            error = _("LinkedIn asked to slow down; the upload resumes in a minute.")
+            error = _(
+                "LinkedIn asked to slow down; the upload resumes in %(minutes)s min.",
+                minutes=-(-wait // 60),
+            )
         elif exc.retryable:
             attempts = self.upload_attempts + 1
             if attempts > MAX_SERVER_ERROR_ATTEMPTS:

@@ -1,3 +1,5 @@
 from . import test_wizard
 from . import test_upload
 from . import test_security
+from . import test_crash
+from . import test_throttle

@@ -59,7 +59,7 @@ class AudienceCase(LinkedInCase):
             for name in ("dmp_batch_cap", "dmp_not_found_window", "segment_delay", "clock_offset")
         }
         self.addCleanup(lambda: [setattr(emulator, name, value) for name, value in saved.items()])
-        self.addCleanup(lambda: getattr(emulator, "_faults", {}).clear())
+        self.addCleanup(emulator.clear_faults)
         self.log_start = len(emulator.requests())
         _REQUEST_TIMES.clear()
 

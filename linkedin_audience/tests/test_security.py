@@ -61,7 +61,7 @@ class TestAudienceSecurity(AudienceCase):
             .create({"mailing_list_id": self.mailing_list.id})
         )
         self.assertFalse(wizard.available_profile_ids, "nothing shared yet, no own profile")
-        with self.assertRaisesRegex(UserError, "share a profile for Matched Audiences"):
+        with self.assertRaisesRegex(UserError, "or to share a connected profile for Matched Audiences"):
             wizard.action_authorize_profile()
         self.other_profile.with_user(self.user_manager).share_for_audiences = True
         form = self._open_wizard(user=self.user_marketing_2)
@@ -70,6 +70,19 @@ class TestAudienceSecurity(AudienceCase):
         audience = self._create_audience(user=self.user_marketing_2)
         self.assertEqual(audience.profile_id, self.other_profile)
         self.assertEqual(audience.contact_sent_count, 5)
+
+    def test_authorizing_a_profile_needs_the_salesperson_group(self):
+        """A marketer's own profile lacks the audience permission: re-authorizing it is for salespeople."""
+        self.profile.scopes = "r_ads r_basicprofile"
+        wizard = self._open_wizard().save()
+        self.assertTrue(wizard.missing_scope)
+        with self.assertRaisesRegex(UserError, "needs the LinkedIn Lead Gen Salesperson group, which you do not have"):
+            wizard.action_authorize_profile()
+        self.user_marketing.groups_id += self.env.ref("linkedin_leadgen.group_linkedin_leadgen_salesperson")
+        action = self._open_wizard().save().action_authorize_profile()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertTrue(action["url"].startswith(self.emulator.oauth_url + "/authorization"))
+        self.assertIn("rw_dmp_segments", action["url"])
 
     def test_only_administrators_share_profiles(self):
         with self.assertRaises(AccessError):

@@ -282,8 +282,9 @@ class LinkedInAudienceWizard(models.TransientModel):
         if not profiles.has_access("write"):
             raise UserError(
                 self.env._(
-                    "Ask a LinkedIn Lead Gen administrator to share a profile for Matched Audiences, or to "
-                    "give you the LinkedIn Lead Gen Salesperson group so that you can connect your own."
+                    "Creating and authorizing a LinkedIn profile needs the LinkedIn Lead Gen Salesperson group, "
+                    "which you do not have. Ask a LinkedIn Lead Gen administrator to give it to you, or to share "
+                    "a connected profile for Matched Audiences."
                 )
             )
         profile = self.profile_id if self.profile_id.user_id == self.env.user else profiles.browse()

@@ -1,12 +1,15 @@
 """Run the emulator: ``python -m odoo.addons.linkedin_leadgen.emulator --port 8069 --responses 10000``."""
 
 import argparse
+import inspect
 import logging
 import sys
 import threading
 
 from .emulator import LinkedInEmulator
 from .faults import FAULTS
+
+_DEFAULTS = {name: p.default for name, p in inspect.signature(LinkedInEmulator).parameters.items()}
 
 
 def _fault(value):
@@ -30,13 +33,18 @@ def main(argv=None):
     parser.add_argument("--responses", type=int, default=50, help="number of generated lead form responses")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--page-cap", type=int, default=100, help="largest count accepted by leadFormResponses")
+    parser.add_argument("--not-found-window", type=float, default=_DEFAULTS["dmp_not_found_window"], metavar="SECONDS",
+                        help="seconds /users of a new DMP segment answers 404 (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--segment-delay", type=float, default=_DEFAULTS["segment_delay"], metavar="SECONDS",
+                        help="seconds a DMP segment stays BUILDING or UPDATING (default: %(default)s)")  # fmt: skip
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="ENDPOINT:FAULT[:TIMES]",
                         help="inject a fault; repeatable; ENDPOINT '*' means any")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
     emu = LinkedInEmulator(client_id=args.client_id, client_secret=args.client_secret, responses=args.responses,
-                           seed=args.seed, page_cap=args.page_cap, host=args.host, port=args.port)  # fmt: skip
+                           seed=args.seed, page_cap=args.page_cap, host=args.host, port=args.port,
+                           dmp_not_found_window=args.not_found_window, segment_delay=args.segment_delay)  # fmt: skip
     for endpoint, fault, times in args.fault:
         emu.inject(endpoint, fault, times=times)
     with emu:

@@ -111,7 +111,7 @@ class LinkedInEmulator:
             self.dmp_calls = {}
             self.daily_limits = {}
             self.daily_calls = Counter()
-            self._faults = {}
+            self.clear_faults()
             self._log = deque(maxlen=self.log_limit)
             self._bodies, self._body_bytes = deque(), 0
             self._calls = Counter()
@@ -177,15 +177,23 @@ class LinkedInEmulator:
     # -- faults
 
     def inject(self, endpoint, fault, times=1, **options):
-        """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until reset).
+        """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until cleared).
 
         Options: ``retry_after`` (seconds, a ``Retry-After`` header on "429_retry_after", "500" and "503"),
-        ``delay`` (seconds, for "slow").
+        ``delay`` (seconds, for "slow"). :meth:`clear_faults` (or ``reset()``) drops the pending faults.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
         with self.lock:
             self._faults.setdefault(endpoint, []).append(Fault(fault, times, options))
+
+    def clear_faults(self, endpoint=None):
+        """Forget the pending faults of ``endpoint`` ("*" for the catch-all ones), or of every endpoint."""
+        with self.lock:
+            if endpoint is None:
+                self._faults = {}
+            else:
+                self._faults.pop(endpoint, None)
 
     def take_fault(self, endpoint):
         for key in (endpoint, "*"):

@@ -14,7 +14,7 @@ PASS_THROUGH = ("slow", "expire_token", "revoke_token")
 
 @dataclass
 class Fault:
-    """A pending fault; ``times=None`` repeats until ``reset()``."""
+    """A pending fault; ``times=None`` repeats until ``clear_faults()`` or ``reset()``."""
 
     kind: str
     times: object = 1

@@ -8,17 +8,12 @@ committed. The database must therefore see committed data, so this test works ou
 transaction and removes what it created.
 """
 
-import json
-import os
-import subprocess
-import sys
-
-from odoo.tests import BaseCase, tagged
-from odoo.tools import config
+from odoo.tests import tagged
 
 from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
+from .odoo_child import OdooChildCase
 
 CHILD_SCRIPT = r"""
 import json, os, time
@@ -95,41 +90,13 @@ elif mode == "cleanup":
 
 
 @tagged("post_install", "-at_install")
-class TestLinkedInCrash(BaseCase):
+class TestLinkedInCrash(OdooChildCase):
     """Kill -9 an Odoo process in the middle of a sync, run again, compare with LinkedIn."""
 
-    def _odoo(self, mode, wait=True, **args):
-        env = dict(os.environ, LINKEDIN_CRASH_ARGS=json.dumps({"mode": mode, **self.args, **args}))
-        command = [sys.executable, "-m", "odoo", "shell", "-d", self.dbname, "--log-level=warn", "--no-http"]
-        if config.rcfile and os.path.exists(config.rcfile):
-            command += ["-c", config.rcfile]
-        addons_path = config["addons_path"]
-        if addons_path:
-            command += ["--addons-path", addons_path if isinstance(addons_path, str) else ",".join(addons_path)]
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        if not wait:
-            process.stdin.write(CHILD_SCRIPT)
-            process.stdin.close()
-            return process
-        stdout, stderr = process.communicate(input=CHILD_SCRIPT, timeout=300)
-        self.assertEqual(process.returncode, 0, stderr[-3000:])
-        return stdout
-
-    @staticmethod
-    def _line(stdout, tag):
-        return json.loads(next(line for line in stdout.splitlines() if line.startswith(tag)).split(" ", 1)[1])
+    CHILD_SCRIPT = CHILD_SCRIPT
 
     def test_killed_sync_loses_and_duplicates_nothing(self):
-        self.dbname = config["db_name"]
-        if isinstance(self.dbname, list):  # Odoo 19 keeps a list
-            self.dbname = self.dbname[0]
+        self.dbname = self._test_dbname()
         emulator = LinkedInEmulator(
             client_id=EMULATOR_CLIENT_ID, client_secret=EMULATOR_CLIENT_SECRET, responses=1200, seed=29
         ).start()

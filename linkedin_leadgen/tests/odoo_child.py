@@ -1,0 +1,62 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Odoo in child processes on the test database, for tests that kill one with ``kill -9``.
+
+A child is ``odoo shell`` reading :attr:`OdooChildCase.CHILD_SCRIPT` on its standard input; the script
+finds its arguments (``{"mode": ..., **self.args, **args}``) as JSON in ``$LINKEDIN_CRASH_ARGS`` and
+reports with lines ``TAG json`` on its standard output. Such tests see committed data only, so they
+run outside any test transaction and must remove what they commit.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from odoo.tests import BaseCase
+from odoo.tools import config
+
+ARGS_VARIABLE = "LINKEDIN_CRASH_ARGS"
+
+
+class OdooChildCase(BaseCase):
+    """Base class: set ``CHILD_SCRIPT``, ``self.dbname`` (see :meth:`_test_dbname`) and ``self.args``."""
+
+    CHILD_SCRIPT = ""
+
+    @staticmethod
+    def _test_dbname():
+        dbname = config["db_name"]
+        if isinstance(dbname, list):  # Odoo 19 keeps a list
+            dbname = dbname[0]
+        return dbname
+
+    def _odoo(self, mode, wait=True, **args):
+        """Run the child script in ``mode``; its standard output, or the running process if not ``wait``."""
+        env = dict(os.environ, **{ARGS_VARIABLE: json.dumps({"mode": mode, **self.args, **args})})
+        command = [sys.executable, "-m", "odoo", "shell", "-d", self.dbname, "--log-level=warn", "--no-http"]
+        if config.rcfile and os.path.exists(config.rcfile):
+            command += ["-c", config.rcfile]
+        addons_path = config["addons_path"]
+        if addons_path:
+            command += ["--addons-path", addons_path if isinstance(addons_path, str) else ",".join(addons_path)]
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        if not wait:
+            process.stdin.write(self.CHILD_SCRIPT)
+            process.stdin.close()
+            return process
+        stdout, stderr = process.communicate(input=self.CHILD_SCRIPT, timeout=300)
+        self.assertEqual(process.returncode, 0, stderr[-3000:])
+        return stdout
+
+    @staticmethod
+    def _line(stdout, tag):
+        """The JSON value of the first ``TAG value`` line of ``stdout``."""
+        return json.loads(next(line for line in stdout.splitlines() if line.startswith(tag)).split(" ", 1)[1])
