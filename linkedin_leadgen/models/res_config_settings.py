@@ -102,6 +102,7 @@ class ResConfigSettings(models.TransientModel):
                 )
             settings.linkedin_api_version_warning = warning
 
+    @api.depends("company_id")  # computed when the settings form opens (a new record)
     def _compute_linkedin_urls(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         for settings in self:
