@@ -20,13 +20,14 @@ class TestLinkedInAccountLock(BaseCase):
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.account_id = env["linkedin.ad.account"].create({"name": "Lock test", "linkedin_id": "990001"}).id
-            cr.commit()
+            # a cursor of our own: the other connection must see the row
+            cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with self.db.cursor() as cr:
             cr.execute("DELETE FROM linkedin_ad_account WHERE id = %s", (self.account_id,))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _lock(self, cr):
         env = api.Environment(cr, SUPERUSER_ID, {})
