@@ -3,12 +3,47 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .. import linkedin as li
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 ACCOUNT_FIELDS = li.Raw("id,name,currency,status,type,reference,test,referenceInfo")
+
+# LinkedIn's codes are stored as LinkedIn sends them (other code compares ``role`` with "VIEWER"...).
+# LinkedIn adds values without notice (API notes, section 10), so these lists only serve display:
+# an unknown code is shown as words (see ``humanize_code``), never rejected.
+ACCOUNT_ROLES = {
+    "ACCOUNT_BILLING_ADMIN": _lt("Account Billing Admin"),
+    "ACCOUNT_MANAGER": _lt("Account Manager"),
+    "CAMPAIGN_MANAGER": _lt("Campaign Manager"),
+    "CREATIVE_MANAGER": _lt("Creative Manager"),
+    "VIEWER": _lt("Viewer"),
+}
+ACCOUNT_STATUSES = {
+    "ACTIVE": _lt("Active"),
+    "CANCELED": _lt("Canceled"),
+    "DRAFT": _lt("Draft"),
+    "PENDING_DELETION": _lt("Pending Deletion"),
+    "REMOVED": _lt("Removed"),
+}
+# named as in LinkedIn's page admin settings, where a page administrator grants them
+PAGE_ROLES = {
+    "ADMINISTRATOR": _lt("Super Admin"),
+    "CONTENT_ADMINISTRATOR": _lt("Content Admin"),
+    "LEAD_GEN_FORMS_MANAGER": _lt("Lead Gen Forms Manager"),
+    "DIRECT_SPONSORED_CONTENT_POSTER": _lt("Sponsored Content Poster"),
+    "RECRUITING_POSTER": _lt("Recruiting Poster"),
+    "ANALYST": _lt("Analyst"),
+    "CURATOR": _lt("Curator"),
+}
+
+
+def humanize_code(code):
+    """A LinkedIn code nobody gave a label yet, as words: ``"NEW_ROLE"`` → ``"New Role"``."""
+    return code.replace("_", " ").strip().title() if code else False
 
 
 class LinkedInAdAccount(models.Model):
@@ -32,12 +67,23 @@ class LinkedInAdAccount(models.Model):
         readonly=True,
     )
     currency = fields.Char(readonly=True)
-    status = fields.Char(readonly=True, help="LinkedIn's account status, e.g. ACTIVE or CANCELED.")
-    role = fields.Char(readonly=True, help="The member's role on the ad account, e.g. ACCOUNT_MANAGER.")
+    status = fields.Char(
+        string="Status Code", readonly=True, help="LinkedIn's account status code, e.g. ACTIVE or CANCELED."
+    )
+    status_label = fields.Char(string="Status", compute="_compute_labels")
+    role = fields.Char(
+        string="Role Code", readonly=True, help="LinkedIn's code of the member's role on the ad account, e.g. VIEWER."
+    )
+    role_label = fields.Char(string="Role", compute="_compute_labels")
     test = fields.Boolean(string="Test Account", readonly=True)
     organization_urn = fields.Char(string="Company Page URN", readonly=True)
     organization_name = fields.Char(string="Company Page", readonly=True)
-    organization_role = fields.Char(string="Page Role", readonly=True, help="The member's role on the company page.")
+    organization_role = fields.Char(
+        string="Page Role Code", readonly=True, help="LinkedIn's code of the member's role on the company page."
+    )
+    organization_role_label = fields.Char(
+        string="Page Role", compute="_compute_labels", help="The member's role on the company page."
+    )
     can_sync = fields.Boolean(
         string="Can Deliver Leads",
         readonly=True,
@@ -77,6 +123,17 @@ class LinkedInAdAccount(models.Model):
     def _compute_form_count(self):
         for account in self:
             account.form_count = len(account.form_ids)
+
+    @api.depends("role", "status", "organization_role")
+    @api.depends_context("lang")
+    def _compute_labels(self):
+        def label(labels, code):
+            return self.env._(labels[code]) if code in labels else humanize_code(code)
+
+        for account in self:
+            account.role_label = label(ACCOUNT_ROLES, account.role)
+            account.status_label = label(ACCOUNT_STATUSES, account.status)
+            account.organization_role_label = label(PAGE_ROLES, account.organization_role)
 
     @api.depends("name", "linkedin_id")
     def _compute_display_name(self):
@@ -179,15 +236,7 @@ class LinkedInAdAccount(models.Model):
                     "Associate a LinkedIn Page with the account in Campaign Manager."
                 ),
             )
-        elif acl_issue:
-            vals.update(
-                can_sync=True,
-                sync_issue=self.env._(
-                    "The member's role on the company page could not be checked; authorize the profile again "
-                    "to grant the organization permission."
-                ),
-            )
-        elif reference not in page_roles:
+        elif reference not in page_roles and not acl_issue:
             vals.update(
                 can_sync=False,
                 sync_issue=self.env._(
@@ -197,8 +246,37 @@ class LinkedInAdAccount(models.Model):
                 ),
             )
         else:
-            vals.update(can_sync=True, sync_issue=False)
+            # informative notes only: the account still syncs
+            notes = []
+            if acl_issue:
+                notes.append(
+                    self.env._(
+                        "The member's role on the company page could not be checked; authorize the profile "
+                        "again to grant the organization permission."
+                    )
+                )
+            if vals["status"] in ("CANCELED", "REMOVED", "PENDING_DELETION"):
+                # LinkedIn keeps an account's leads for 365 days, whatever becomes of the account
+                notes.append(self._closed_account_note(vals["status"]))
+            vals.update(can_sync=True, sync_issue=" ".join(notes) or False)
         return vals
+
+    @api.model
+    def _closed_account_note(self, status):
+        if status == "CANCELED":
+            return self.env._(
+                "This ad account is canceled on LinkedIn: no new leads will arrive; "
+                "the leads LinkedIn still holds are synced."
+            )
+        if status == "REMOVED":
+            return self.env._(
+                "This ad account is removed on LinkedIn: no new leads will arrive; "
+                "the leads LinkedIn still holds are synced."
+            )
+        return self.env._(
+            "This ad account is being deleted on LinkedIn: no new leads will arrive; "
+            "the leads LinkedIn still holds are synced."
+        )
 
     # ------------------------------------------------------------------
     # Forms

@@ -92,9 +92,14 @@ class LinkedInFieldMapping(models.Model):
         string="Matching Strategies",
     )
 
+    @api.model
+    def _predefined_field_labels(self):
+        """``{code: translated label}`` of LinkedIn's predefined fields."""
+        return dict(self._fields["predefined_field"]._description_selection(self.env))
+
     @api.depends("source", "predefined_field", "question_name", "lead_field_id")
     def _compute_name(self):
-        labels = dict(self._fields["predefined_field"]._description_selection(self.env))
+        labels = self._predefined_field_labels()
         for mapping in self:
             source = (
                 labels.get(mapping.predefined_field, mapping.predefined_field)

@@ -5,6 +5,7 @@ import json
 from odoo import api, fields, models
 
 from ..linkedin.answers import form_locale, localized
+from .linkedin_ad_account import humanize_code
 
 
 class LinkedInLeadFormQuestion(models.Model):
@@ -18,8 +19,10 @@ class LinkedInLeadFormQuestion(models.Model):
     name = fields.Char(help="The question's name given by the form's creator (stable across languages).")
     label = fields.Char(help="The question as the member saw it.")
     predefined_field = fields.Char(
-        help="LinkedIn's predefined field (FIRST_NAME, EMAIL, ...); empty on custom questions."
+        string="Predefined Field Code",
+        help="LinkedIn's predefined field (FIRST_NAME, EMAIL, ...); empty on custom questions.",
     )
+    predefined_field_label = fields.Char(string="Predefined Field", compute="_compute_predefined_field_label")
     question_type = fields.Selection([("text", "Text"), ("choice", "Multiple choice")], default="text", required=True)
     required = fields.Boolean()
     options_json = fields.Text(string="Options (JSON)", help="Multiple-choice options: [{id, text}].")
@@ -30,6 +33,14 @@ class LinkedInLeadFormQuestion(models.Model):
         for question in self:
             options = json.loads(question.options_json or "[]")
             question.options_display = ", ".join(str(option.get("text")) for option in options)
+
+    @api.depends("predefined_field")
+    @api.depends_context("lang")
+    def _compute_predefined_field_label(self):
+        labels = self.env["linkedin.field.mapping"]._predefined_field_labels()
+        for question in self:
+            code = question.predefined_field
+            question.predefined_field_label = labels.get(code) or humanize_code(code)
 
     @api.model
     def _sync_from_linkedin(self, form, data):

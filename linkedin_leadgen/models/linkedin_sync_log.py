@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_datetime
 
 LOG_RETENTION_DAYS = 90
 
@@ -12,6 +13,7 @@ class LinkedInSyncLog(models.Model):
     _description = "LinkedIn Synchronization Run"
     _order = "date_start desc, id desc"
     _rec_name = "date_start"
+    _rec_names_search = ["account_id"]
 
     account_id = fields.Many2one("linkedin.ad.account", string="Ad Account", index=True, ondelete="cascade")
     profile_id = fields.Many2one("linkedin.user.profile", string="User Profile", ondelete="set null")
@@ -44,6 +46,14 @@ class LinkedInSyncLog(models.Model):
     def _compute_duration(self):
         for log in self:
             log.duration = (log.date_end - log.date_start).total_seconds() if log.date_end and log.date_start else 0.0
+
+    @api.depends("account_id.name", "date_start")
+    def _compute_display_name(self):
+        for log in self:
+            source = log.account_id.name or self.env._("Synchronization")
+            # the date and time as the web client shows them in the user's language and time zone
+            date = format_datetime(self.env, log.date_start, dt_format=False)
+            log.display_name = f"{source} – {date}" if date else source
 
     @api.autovacuum
     def _gc_old_logs(self):

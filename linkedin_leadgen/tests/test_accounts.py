@@ -70,6 +70,63 @@ class TestLinkedInAccounts(LinkedInCase):
         self.assertIn("no role on the company page", account.sync_issue)
         self.assertIn("Acme Corp North America", account.sync_issue)
 
+    def test_canceled_account_still_synced_with_note(self):
+        """LinkedIn keeps a canceled account's leads for 365 days: the account syncs, with a note saying why."""
+        profile = self._make_profile(self.user_salesperson)
+        legacy = self._account(profile, "Acme Legacy").with_user(self.user_salesperson)
+        self.assertEqual(legacy.status, "CANCELED", "the stored value stays LinkedIn's code")
+        self.assertEqual(legacy.status_label, "Canceled")
+        self.assertTrue(legacy.can_sync)
+        self.assertIn("canceled on LinkedIn: no new leads will arrive", legacy.sync_issue)
+        self.assertIn(legacy, profile.ad_account_ids.filtered("can_sync"))
+        self.assertFalse(self._account(profile, "Acme Europe").sync_issue, "active accounts carry no note")
+
+    def test_codes_shown_as_labels(self):
+        """Users read labels; LinkedIn's codes stay stored, and a code LinkedIn adds tomorrow still reads well."""
+        europe = self._emulated("Acme Europe")
+        europe["status"] = "ON_HOLD"
+        self.emulator.data.members["default"]["roles"][europe["id"]] = "NEW_ROLE"
+        profile = self._make_profile(self.user_salesperson)
+        accounts = profile.with_user(self.user_salesperson).ad_account_ids
+
+        viewer = self._account(accounts, "Acme Partner Program")
+        self.assertRecordValues(
+            viewer,
+            [
+                {
+                    "role": "VIEWER",
+                    "role_label": "Viewer",
+                    "status_label": "Active",
+                    "organization_role_label": "Lead Gen Forms Manager",
+                    "can_sync": True,  # a viewer reads leads (API notes, section 2.5)
+                }
+            ],
+        )
+        unknown = self._account(accounts, "Acme Europe")
+        self.assertRecordValues(
+            unknown,
+            [{"role": "NEW_ROLE", "role_label": "New Role", "status": "ON_HOLD", "status_label": "On Hold"}],
+        )
+        self.assertEqual(self._account(accounts, "Acme North America").role_label, "Campaign Manager")
+
+        client = profile.with_user(self.user_salesperson)._get_client()
+        questions = self._account(profile, "Acme Europe")._refresh_forms(client).question_ids
+        first_name = questions.filtered(lambda q: q.predefined_field == "FIRST_NAME")[:1]
+        self.assertEqual(first_name.predefined_field_label, "First name")
+        custom = questions.filtered(lambda q: not q.predefined_field)[:1]
+        self.assertFalse(custom.predefined_field_label)
+        first_name = first_name.sudo()
+        first_name.predefined_field = "FAVORITE_COLOR"
+        self.assertEqual(first_name.predefined_field_label, "Favorite Color")
+        answer = self.env["linkedin.form.submission.answer"].new({"predefined_field": "WORK_EMAIL"})
+        self.assertEqual(answer.predefined_field_label, "Work e-mail")
+
+    def test_sync_log_display_name(self):
+        profile = self._make_profile(self.user_salesperson)
+        europe = self._account(profile, "Acme Europe")
+        log = self.env["linkedin.sync.log"].create({"account_id": europe.id, "date_start": "2026-03-02 09:30:00"})
+        self.assertEqual(log.display_name, "Acme Europe – 03/02/2026 09:30:00")
+
     def test_rediscovery_updates_and_is_shared(self):
         """Two members' profiles share the account records; a second discovery creates no duplicates."""
         first = self._make_profile(self.user_salesperson)
