@@ -5,6 +5,8 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .linkedin_ad_account import humanize_code
+
 # A failed submission is retried on this many later runs before it waits for a user.
 MAX_RETRIES = 5
 
@@ -117,8 +119,17 @@ class LinkedInFormSubmissionAnswer(models.Model):
     question_id = fields.Char(string="Question ID")
     name = fields.Char(string="Question")
     label = fields.Char()
-    predefined_field = fields.Char()
+    predefined_field = fields.Char(string="Predefined Field Code")
     value = fields.Text()
+    predefined_field_label = fields.Char(string="Predefined Field", compute="_compute_predefined_field_label")
+
+    @api.depends("predefined_field")
+    @api.depends_context("lang")
+    def _compute_predefined_field_label(self):
+        labels = self.env["linkedin.field.mapping"]._predefined_field_labels()
+        for answer in self:
+            code = answer.predefined_field
+            answer.predefined_field_label = labels.get(code) or humanize_code(code)
 
 
 class LinkedInFormSubmissionConsent(models.Model):

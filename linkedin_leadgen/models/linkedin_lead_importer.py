@@ -11,6 +11,15 @@ Everything is done per batch: one query for the already-bound ids, one per match
 resume point are stored in the same savepoint, so a run interrupted at any moment (even ``kill -9``)
 loses nothing and duplicates nothing: the next run resumes from the last stored batch, and the
 unique ``linkedin_id`` turns any replay into a no-op.
+
+One bad submission never holds the others back. A response that cannot be read as a lead (no
+``formResponse``, an answer of the wrong type...) is bound as a *failed* submission with the reason. A
+batch that fails for any other reason in its data is imported again one response at a time, each in
+its own savepoint (only then: the batched path stays the fast one): a response that still fails is kept
+as a failed submission with its raw payload, and the resume point moves on. Errors of LinkedIn, of the
+network or of the database (locks, serialization) are not about one submission: the account's run stops
+there and is retried with back-off, from the same batch. Failed submissions are retried on later runs
+and by hand (``action_import``), re-read from their raw payload.
 """
 
 import json
@@ -25,6 +34,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, is_html_empty
+from odoo.tools.translate import translate_sql_constraint
 
 from .. import linkedin as li
 from .linkedin_form_submission import MAX_RETRIES
@@ -51,6 +61,7 @@ CREATE_CONTEXT = {
 # Fields an update from a newer submission never touches: the lead keeps its origin and owner.
 NOT_UPDATED = {"name", "type", "user_id", "team_id", "company_id", "source_id", "medium_id", "campaign_id", "stage_id"}
 EMAIL_FIELDS = {"email_from"}
+MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response's payload shown in the sync log
 PHONE_FIELDS = {"phone", "mobile"}
 
 
@@ -69,6 +80,38 @@ def _datetime_to_ms(value):
 
 def _clean(value):
     return " ".join(str(value or "").split())
+
+
+def _is_scalar(value):
+    """A JSON value that reads as text: a string or a number (a phone number or a zip code may be sent as one)."""
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def _is_id(value):
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _is_timestamp(value):
+    if isinstance(value, str):
+        return value.strip().isdigit()
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 10**14
+
+
+def _storable(value):
+    """``value`` as PostgreSQL's ``jsonb`` accepts it: no NUL character, JSON types only (failure path only)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(str(key)): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _storable(str(value))
+
+
+def _shown(value):
+    return json.dumps(_storable(value), ensure_ascii=False, default=str)
 
 
 @dataclass
@@ -96,6 +139,8 @@ class _Item:
     state: str = ""
     lead_id: int = False
     error: str = ""
+    invalid: str = ""  # why the response cannot be read as a lead: the item is stored as failed
+    rebound: bool = False  # a stored submission read again from its raw payload (answers replaced)
 
 
 @dataclass
@@ -118,6 +163,22 @@ class _Run:
     warnings: list = field(default_factory=list)
     caches: dict = field(default_factory=dict)
     calls_before: int = 0
+
+    COUNTERS = ("created", "updated", "failed", "ignored", "fetched", "duplicates")
+
+    def snapshot(self):
+        """The counters, to be restored when the work they counted is rolled back."""
+        return {**{name: getattr(self, name) for name in self.COUNTERS}, "warnings": len(self.warnings)}
+
+    def restore(self, snapshot):
+        """Forget the work of a rolled-back savepoint: its counts, and the caches that may name records it
+        created (forms, UTM campaigns); the campaign names read from LinkedIn stay."""
+        for name in self.COUNTERS:
+            setattr(self, name, snapshot[name])
+        del self.warnings[snapshot["warnings"] :]
+        for key in list(self.caches):
+            if key != "campaign_names":
+                del self.caches[key]
 
     def result(self):
         return {
@@ -254,7 +315,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                     run.profile, run.client = self._get_account_client(account)
                     run.calls_before = run.client.stats.get("total", 0)
                     response = run.client.get_lead_form_response(response_id)
-                    self._import_responses(run, [response])
+                    self._import_response_isolated(run, response)
             except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
                 run.error = exc
                 self._trigger_cron()
@@ -283,10 +344,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                     )
                 )
             run = _Run(account=account, trigger="manual")
-            items = [self._item_from_submission(submission) for submission in todo]
-            with self.env.cr.savepoint():
-                self._process_items(run, items, force_create=force_create)
-                self._store_items(run, items)
+            self._import_submissions(run, todo, force_create=force_create)
             for key in totals:
                 totals[key] += getattr(run, key)
             if account:
@@ -488,6 +546,14 @@ class LinkedInLeadImporter(models.AbstractModel):
             )
         if isinstance(error, li.LinkedInError):
             return self.env._("LinkedIn answered with an error: %(error)s", error=str(error))
+        if isinstance(error, psycopg2.Error) and getattr(error, "diag", None):
+            # the constraint's own sentence when it has one, never the rejected row (personal data)
+            constraint = error.diag.constraint_name
+            if constraint and constraint in self.env.registry._sql_constraints:
+                reason = translate_sql_constraint(self.env.cr, constraint, self.env.lang or "en_US")
+            else:
+                reason = error.diag.message_primary or str(error).split("\n")[0]
+            return self.env._("The database refused the values: %(reason)s", reason=reason)
         return self.env._("Unexpected error: %(error)s", error=str(error) or error.__class__.__name__)
 
     # ------------------------------------------------------------------
@@ -567,33 +633,137 @@ class LinkedInLeadImporter(models.AbstractModel):
         self._store_batch(run, batch, {**window, "offset": offset}, final=True)
 
     def _store_batch(self, run, responses, cursor, final=False):
-        """Import a batch and move the account's resume point, in one savepoint."""
-        with self.env.cr.savepoint():
-            if responses:
-                self._import_responses(run, responses)
-            if final:
-                vals = {"sync_watermark": _ms_to_datetime(cursor["end_ms"]), "sync_cursor": False}
-            else:
-                vals = {"sync_cursor": json.dumps(cursor)}
-            run.account.write(vals)
+        """Import a batch and move the account's resume point, in one savepoint.
+
+        When the batch fails for its data, it is imported again one response at a time (see
+        :meth:`_import_response_isolated`) and the resume point moves on all the same; errors of
+        LinkedIn, the network or the database stop the account's run: the batch is retried later.
+        """
+        snapshot = run.snapshot()
+        try:
+            with self.env.cr.savepoint():
+                if responses:
+                    self._import_responses(run, responses)
+                self._move_cursor(run, cursor, final)
+            return
+        except Exception as exc:
+            run.restore(snapshot)  # nothing of the batch is stored
+            if not responses or not self._is_data_error(exc):
+                raise
+            _logger.info(
+                "LinkedIn import of ad account %s: a batch failed, importing its submissions one by one",
+                run.account.linkedin_id,
+                exc_info=True,
+            )
+        try:
+            with self.env.cr.savepoint():
+                for response in responses:
+                    self._import_response_isolated(run, response)
+                self._move_cursor(run, cursor, final)
+        except Exception:
+            run.restore(snapshot)
+            raise
+
+    def _move_cursor(self, run, cursor, final):
+        if final:
+            vals = {"sync_watermark": _ms_to_datetime(cursor["end_ms"]), "sync_cursor": False}
+        else:
+            vals = {"sync_cursor": json.dumps(cursor)}
+        run.account.write(vals)
+
+    def _import_response_isolated(self, run, response):
+        """Import one response in its own savepoint; if it fails for its data, keep it as a failed submission."""
+        snapshot = run.snapshot()
+        try:
+            with self.env.cr.savepoint():
+                self._import_responses(run, [response])
+        except Exception as exc:
+            run.restore(snapshot)
+            if not self._is_data_error(exc):
+                raise
+            linkedin_id, error = self._response_id(response), self._error_message(exc)
+            _logger.warning(
+                "LinkedIn import of ad account %s: submission %s failed: %s",
+                run.account.linkedin_id,
+                linkedin_id or "without id",
+                error,
+            )
+            self._store_failed_response(run, linkedin_id, response, error)
+
+    def _store_failed_response(self, run, linkedin_id, response, error):
+        """Keep ``response`` as a failed submission with its raw payload; without an id it cannot be bound:
+        it is then reported, payload included, in the account's sync log."""
+        run.fetched += 1
+        if linkedin_id:
+            snapshot = run.snapshot()
+            item = self._invalid_item(linkedin_id, response, error)
+            item.state, item.error = "failed", error
+            try:
+                with self.env.cr.savepoint():
+                    self._store_items(run, [item])
+                return
+            except Exception as exc:
+                run.restore(snapshot)
+                if not self._is_data_error(exc):
+                    raise
+                error = self._error_message(exc)
+                _logger.warning("LinkedIn submission %s cannot be stored: %s", linkedin_id, error)
+        self._report_unbound(run, response, error)
+
+    def _report_unbound(self, run, response, reason):
+        """A response that cannot be stored as a submission: counted as failed, shown with its payload on
+        the account and in the sync log."""
+        run.failed += 1
+        payload = _shown(response)
+        if len(payload) > MAX_SHOWN_PAYLOAD:
+            payload = payload[:MAX_SHOWN_PAYLOAD] + "…"
+        run.warnings.append(
+            self.env._(
+                "A LinkedIn submission could not be imported (%(reason)s). Its data: %(payload)s",
+                reason=reason,
+                payload=payload,
+            )
+        )
+        _logger.warning(
+            "LinkedIn import of ad account %s: a submission could not be imported: %s", run.account.linkedin_id, reason
+        )
+
+    @staticmethod
+    def _is_data_error(error):
+        """True when ``error`` may come from the data of some submission of the batch: isolate it.
+
+        LinkedIn's errors (throttling, outage, revoked grant...), the network's and the database's own
+        (lock, serialization failure, lost connection) are not: importing the same batch later may succeed.
+        """
+        return not isinstance(error, li.LinkedInError | psycopg2.OperationalError | psycopg2.InterfaceError)
 
     # ------------------------------------------------------------------
     # Bind
     # ------------------------------------------------------------------
 
+    @staticmethod
+    def _response_id(response):
+        """LinkedIn's response id of ``response``, or "" when it has none that can be bound."""
+        value = response.get("id") if isinstance(response, dict) else None
+        return str(value).strip() if _is_id(value) else ""
+
     def _import_responses(self, run, responses):
         """Bind, map, match and store a batch of LinkedIn responses (already imported ones are skipped)."""
         by_id = {}
+        unbound = 0
         for response in responses:
-            linkedin_id = str(response.get("id") or "")
-            if linkedin_id and linkedin_id not in by_id:
+            linkedin_id = self._response_id(response)
+            if not linkedin_id:
+                unbound += 1
+                self._report_unbound(run, response, self.env._("it has no LinkedIn id"))
+            elif linkedin_id not in by_id:
                 by_id[linkedin_id] = response
         run.fetched += len(responses)
         self.env.cr.execute(
             "SELECT linkedin_id FROM linkedin_form_submission WHERE linkedin_id = ANY(%s)", (list(by_id),)
         )
         bound = {row[0] for row in self.env.cr.fetchall()}
-        run.duplicates += len(responses) - len(by_id) + len(bound)
+        run.duplicates += len(responses) - unbound - len(by_id) + len(bound)
         items = [
             self._bind(run, linkedin_id, response)
             for linkedin_id, response in by_id.items()
@@ -601,20 +771,142 @@ class LinkedInLeadImporter(models.AbstractModel):
         ]
         if not items:
             return
-        self._fill_campaign_names(run, items)
+        self._fill_campaign_names(run, [item for item in items if not item.invalid])
         self._process_items(run, items)
         self._store_items(run, items)
 
-    def _bind(self, run, linkedin_id, response):
+    def _check_envelope(self, response):
+        """Why ``response`` cannot be read as a lead ("" when it can), from its shape alone."""
+        if not isinstance(response.get("versionedLeadGenFormUrn") or "", str) or not isinstance(
+            response.get("form") or {}, dict
+        ):
+            return self.env._("LinkedIn sent this submission without a readable lead form reference.")
+        submitted = response.get("submittedAt")
+        if submitted not in (None, "") and not _is_timestamp(submitted):
+            return self.env._(
+                "The submission date sent by LinkedIn is not a timestamp: %(value)s", value=_shown(submitted)
+            )
+        for key in ("leadMetadataInfo", "leadMetadata", "associatedEntityInfo", "associatedEntity"):
+            if not isinstance(response.get(key) or {}, dict):
+                return self.env._(
+                    "LinkedIn sent an unreadable %(key)s: %(value)s", key=key, value=_shown(response[key])
+                )
+        form_response = response.get("formResponse")
+        if not isinstance(form_response, dict):
+            return self.env._("LinkedIn sent this submission without its answers (no formResponse).")
+        if not isinstance(form_response.get("answers") or [], list):
+            return self.env._("The answers sent by LinkedIn are not a list: %(value)s", value=_shown(form_response))
+        consents = form_response.get("consentResponses") or []
+        if not isinstance(consents, list) or not all(isinstance(consent, dict) for consent in consents):
+            return self.env._("The consents sent by LinkedIn are not readable: %(value)s", value=_shown(consents))
+        return ""
+
+    def _check_answers(self, response, form_dict):
+        """Why the answers of ``response`` cannot be read ("" when they can).
+
+        An answer to a question the form does not know, or a choice of an unknown option, is readable: it
+        is kept with its ids (in the lead's description), never a reason to hold a lead back.
+        """
+        for answer in response["formResponse"].get("answers") or []:
+            if not isinstance(answer, dict) or not _is_id(answer.get("questionId")):
+                return self.env._(
+                    "An answer sent by LinkedIn does not name its question: %(value)s", value=_shown(answer)
+                )
+            details = answer.get("answerDetails") or {}
+            if not isinstance(details, dict):
+                problem = "unreadable"
+            elif "textQuestionAnswer" in details and not (
+                isinstance(details["textQuestionAnswer"] or {}, dict)
+                and _is_scalar((details["textQuestionAnswer"] or {}).get("answer"))
+            ):
+                problem = "text"
+            elif "multipleChoiceAnswer" in details and not (
+                isinstance(details["multipleChoiceAnswer"] or {}, dict)
+                and isinstance(options := (details["multipleChoiceAnswer"] or {}).get("options") or [], list)
+                and all(_is_id(option) for option in options)
+            ):
+                problem = "options"
+            else:
+                continue
+            # an error from here on: the question's label makes it readable
+            questions = (form_dict.get("content") or {}).get("questions") or []
+            question = next(
+                (q for q in questions if isinstance(q, dict) and str(q.get("questionId")) == str(answer["questionId"])),
+                {},
+            )
+            label = li.localized(question.get("question")) or question.get("name") or ""
+            name = f"{label} ({answer['questionId']})" if label else str(answer["questionId"])
+            if problem == "text":
+                return self.env._(
+                    "The answer to question %(question)s is not text: %(value)s", question=name, value=_shown(details)
+                )
+            if problem == "options":
+                return self.env._(
+                    "The answer to question %(question)s is not a list of options: %(value)s",
+                    question=name,
+                    value=_shown(details),
+                )
+            return self.env._(
+                "The answer to question %(question)s is not readable: %(value)s", question=name, value=_shown(details)
+            )
+        return ""
+
+    @staticmethod
+    def _raw_payload(response, form_dict=None):
+        """What a submission keeps of ``response``: everything but the form's content (``form_dict``: the
+        form it was read with, else the one projected in the response)."""
+        if not isinstance(response, dict):
+            return {"response": response}
+        payload = {key: value for key, value in response.items() if key != "form"}
+        if form_dict is None:
+            form_dict = response.get("form")
+        if isinstance(form_dict, dict):
+            payload["form"] = {
+                "id": form_dict.get("id"),
+                "versionId": form_dict.get("versionId"),
+                "name": form_dict.get("name"),
+            }
+        elif form_dict is not None:
+            payload["form"] = form_dict
+        return payload
+
+    def _invalid_item(self, linkedin_id, response, reason, form=None):
+        """An item for a response that cannot become a lead: stored as failed, with ``reason`` and its payload."""
+        response_dict = response if isinstance(response, dict) else {}
+        form_urn = response_dict.get("versionedLeadGenFormUrn")
+        submitted = response_dict.get("submittedAt")
+        return _Item(
+            linkedin_id=linkedin_id,
+            response=_storable(self._raw_payload(response)),
+            form_id=form.id if form else False,
+            form_name=form.name if form else "",
+            form_urn=form_urn if isinstance(form_urn, str) else "",
+            decoded=li.DecodedLead(),
+            submitted_at=_ms_to_datetime(submitted) if _is_timestamp(submitted) else False,
+            test=bool(response_dict.get("testLead")),
+            invalid=reason,
+        )
+
+    def _bind(self, run, linkedin_id, response, form=None):
+        """The item of ``response``; one that cannot be read as a lead gives an ``invalid`` item.
+
+        ``form``: the ``linkedin.lead.form`` already known for it (a stored submission read again).
+        """
+        problem = self._check_envelope(response)
+        if problem:
+            return self._invalid_item(linkedin_id, response, problem)
         form_urn = response.get("versionedLeadGenFormUrn") or ""
         form_dict = response.get("form") or {}
         try:
             form_linkedin_id = li.parse_versioned_form_urn(form_urn)[0]
         except ValueError:
             form_linkedin_id = str(form_dict.get("id") or "") or li.parse_urn_id(form_urn)
-        form = self._get_form(run, form_linkedin_id, form_dict)
+        form = self._get_form(run, form_linkedin_id, form_dict) or form or self.env["linkedin.lead.form"]
         if not form_dict.get("content") and form:
             form_dict = form._as_linkedin_dict()
+        problem = self._check_answers(response, form_dict)
+        if problem:
+            return self._invalid_item(linkedin_id, response, problem, form=form)
         metadata = (response.get("leadMetadataInfo") or {}).get("sponsoredLeadMetadataInfo") or {}
         campaign = metadata.get("campaign") or {}
         campaign_urn = campaign.get("id") or (
@@ -623,15 +915,9 @@ class LinkedInLeadImporter(models.AbstractModel):
         creative_info = (response.get("associatedEntityInfo") or {}).get("associatedCreative") or {}
         entity = response.get("associatedEntity") or {}
         creative_urn = creative_info.get("id") or entity.get("associatedCreative") or entity.get("sponsoredCreative")
-        payload = {key: value for key, value in response.items() if key != "form"}
-        payload["form"] = {
-            "id": form_dict.get("id"),
-            "versionId": form_dict.get("versionId"),
-            "name": form_dict.get("name"),
-        }
         return _Item(
             linkedin_id=linkedin_id,
-            response=payload,
+            response=self._raw_payload(response, form_dict),
             form_id=form.id if form else False,
             form_name=form_dict.get("name") or (form.name if form else "") or "",
             form_urn=form_urn,
@@ -689,8 +975,25 @@ class LinkedInLeadImporter(models.AbstractModel):
             if item.campaign_urn and not item.campaign_name:
                 item.campaign_name = names.get(li.parse_urn_id(item.campaign_urn)) or ""
 
-    def _item_from_submission(self, submission):
-        """An item rebuilt from a stored submission (its answers were decoded when it was fetched)."""
+    def _item_from_submission(self, run, submission):
+        """An item rebuilt from a stored submission.
+
+        A submission stored without its answers (its response could not be read), or a failed one whose
+        form is known, is read again from its raw payload, as if it had just been fetched: a payload fixed,
+        a form refreshed or a mapping changed since then applies. The others keep the answers decoded when
+        they were fetched (with their question names, even if the form is gone since).
+        """
+        payload = submission.raw_payload
+        if isinstance(payload, dict) and (
+            not submission.answer_ids or (submission.state == "failed" and submission.form_id)
+        ):
+            item = self._bind(run, submission.linkedin_id, payload, form=submission.form_id)
+            item.submission, item.rebound = submission, True
+            item.form_id = item.form_id or submission.form_id.id
+            item.form_name = item.form_name or submission.form_name or ""
+            item.campaign_name = item.campaign_name or submission.campaign_name or ""
+            item.creative_name = item.creative_name or submission.creative_name or ""
+            return item
         answers = [
             li.Answer(
                 question_id=int(answer.question_id) if (answer.question_id or "").isdigit() else answer.question_id,
@@ -726,12 +1029,47 @@ class LinkedInLeadImporter(models.AbstractModel):
             [("account_id", "=", run.account.id), ("state", "=", "failed"), ("retry_count", "<", MAX_RETRIES)],
             limit=BATCH_SIZE,
         )
-        if not failed:
+        if failed:
+            self._import_submissions(run, failed)
+
+    def _import_submissions(self, run, submissions, force_create=False):
+        """Import stored submissions again, in one savepoint; if that fails for their data, in one savepoint
+        each, so that the one that fails again (its error and attempt recorded) holds back no other."""
+        snapshot = run.snapshot()
+        try:
+            with self.env.cr.savepoint():
+                self._reimport_items(run, submissions, force_create)
             return
-        items = [self._item_from_submission(submission) for submission in failed]
-        with self.env.cr.savepoint():
-            self._process_items(run, items)
-            self._store_items(run, items)
+        except Exception as exc:
+            run.restore(snapshot)
+            if not self._is_data_error(exc):
+                raise
+            _logger.info("LinkedIn import: importing submissions again failed, one by one now", exc_info=True)
+        for submission in submissions:
+            snapshot = run.snapshot()
+            try:
+                with self.env.cr.savepoint():
+                    self._reimport_items(run, submission, force_create)
+            except Exception as exc:
+                run.restore(snapshot)
+                if not self._is_data_error(exc):
+                    raise
+                error = self._error_message(exc)
+                _logger.warning("LinkedIn submission %s failed again: %s", submission.linkedin_id, error)
+                run.failed += 1
+                submission.write(
+                    {
+                        "state": "failed",
+                        "error": error,
+                        "retry_count": submission.retry_count + (1 if submission.state == "failed" else 0),
+                    }
+                )
+
+    def _reimport_items(self, run, submissions, force_create=False):
+        items = [self._item_from_submission(run, submission) for submission in submissions]
+        self._fill_campaign_names(run, [item for item in items if item.rebound and not item.invalid])
+        self._process_items(run, items, force_create=force_create)
+        self._store_items(run, items)
 
     # ------------------------------------------------------------------
     # Map
@@ -743,6 +1081,9 @@ class LinkedInLeadImporter(models.AbstractModel):
         todo = []
         for item in items:
             item.state, item.error, item.merge_into = "", "", None
+            if item.invalid:
+                item.state, item.error = "failed", item.invalid
+                continue
             if item.test and not import_tests:
                 item.state = "ignored_test"
                 continue
@@ -1107,14 +1448,19 @@ class LinkedInLeadImporter(models.AbstractModel):
             for item, lead in zip(items, leads, strict=True):
                 item.state, item.lead_id = "lead_created", lead.id
             return
-        except Exception:
+        except Exception as exc:
+            if not self._is_data_error(exc):
+                raise
             _logger.info("LinkedIn import: batch lead creation failed, creating one by one", exc_info=True)
         for item, vals in zip(items, vals_list, strict=True):
             try:
                 with self.env.cr.savepoint():
                     item.lead_id = Lead.create([vals]).id
                 item.state = "lead_created"
-            except Exception as exc:  # noqa: BLE001 - kept as a failed submission, retried later
+            except Exception as exc:
+                if not self._is_data_error(exc):
+                    raise
+                # kept as a failed submission, retried later
                 item.state, item.error, item.lead_id = "failed", self._error_message(exc), False
 
     def _update_leads(self, run, items):
@@ -1161,7 +1507,9 @@ class LinkedInLeadImporter(models.AbstractModel):
                     if changes:
                         lead.write(changes)
             return plan
-        except Exception:
+        except Exception as exc:
+            if not self._is_data_error(exc):
+                raise
             _logger.info("LinkedIn import: batch lead update failed, updating one by one", exc_info=True)
         done = []
         for entry in plan:
@@ -1171,7 +1519,10 @@ class LinkedInLeadImporter(models.AbstractModel):
                     if changes:
                         lead.write(changes)
                 done.append(entry)
-            except Exception as exc:  # noqa: BLE001 - kept as a failed submission, retried later
+            except Exception as exc:
+                if not self._is_data_error(exc):
+                    raise
+                # kept as a failed submission, retried later
                 item.state, item.error = "failed", self._error_message(exc)
         return done
 
@@ -1220,28 +1571,40 @@ class LinkedInLeadImporter(models.AbstractModel):
             elif item.state in ("ignored_test", "partial_match"):
                 run.ignored += 1
         new_items = [item for item in items if not item.submission]
+        rebound = [item for item in items if item.submission and item.rebound]
         for item in items:
             if item.submission:
+                vals = {}
+                if item.rebound:  # read again from its raw payload: its values and answers are replaced
+                    vals = self._prepare_submission_vals(run, item)
+                    for fname in ("linkedin_id", "account_id", "company_id", "raw_payload"):
+                        del vals[fname]
                 item.submission.write(
                     {
+                        **vals,
                         "state": item.state,
                         "lead_id": item.lead_id or item.submission.lead_id.id,
                         "error": item.error or False,
                         "retry_count": item.submission.retry_count + (1 if item.submission.state == "failed" else 0),
                     }
                 )
-        if not new_items:
-            return
         Submission = self.env["linkedin.form.submission"]
+        rebound_submissions = Submission.browse([item.submission.id for item in rebound])
+        if rebound:
+            rebound_submissions.answer_ids.unlink()
+            rebound_submissions.consent_ids.unlink()
+        if not new_items and not rebound:
+            return
         submissions = Submission.create([self._prepare_submission_vals(run, item) for item in new_items])
+        pairs = [*zip(submissions, new_items, strict=True), *((item.submission, item) for item in rebound)]
         answers = [
             (submission.id, sequence, str(a.question_id), a.name, a.label, a.predefined_field or None, a.value)
-            for submission, item in zip(submissions, new_items, strict=True)
+            for submission, item in pairs
             for sequence, a in enumerate(item.decoded.answers)
         ]
         consents = [
             (submission.id, sequence, str(c.consent_id), c.text, c.required, c.accepted)
-            for submission, item in zip(submissions, new_items, strict=True)
+            for submission, item in pairs
             for sequence, c in enumerate(item.decoded.consents)
         ]
         self._insert_rows(
@@ -1256,7 +1619,7 @@ class LinkedInLeadImporter(models.AbstractModel):
             ["int4[]", "int4[]", "varchar[]", "text[]", "bool[]", "bool[]"],
             consents,
         )
-        submissions.invalidate_recordset(["answer_ids", "consent_ids"])
+        (submissions | rebound_submissions).invalidate_recordset(["answer_ids", "consent_ids"])
 
     def _insert_rows(self, model_name, columns, types, rows):
         """Insert the answer and consent lines of a batch in one statement.
@@ -1295,6 +1658,7 @@ class LinkedInLeadImporter(models.AbstractModel):
             " ".join(filter(None, (by_field.get("FIRST_NAME"), by_field.get("LAST_NAME"))))
         )
         email = item.lead_vals.get("email_from") or by_field.get("EMAIL") or by_field.get("WORK_EMAIL")
+        lead_type = (item.response or {}).get("leadType")
         return {
             "name": contact or email or item.linkedin_id,
             "linkedin_id": item.linkedin_id,
@@ -1307,7 +1671,7 @@ class LinkedInLeadImporter(models.AbstractModel):
             "campaign_name": item.campaign_name or False,
             "creative_urn": item.creative_urn or False,
             "creative_name": item.creative_name or False,
-            "lead_type": (item.response or {}).get("leadType") or "SPONSORED",
+            "lead_type": lead_type if isinstance(lead_type, str) and lead_type else "SPONSORED",
             "submitted_at": item.submitted_at,
             "test_lead": item.test,
             "contact_name": contact or False,

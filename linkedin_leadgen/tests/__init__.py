@@ -8,3 +8,4 @@ from . import test_webhook
 from . import test_reset
 from . import test_crash
 from . import test_locking
+from . import test_sync_isolation
