@@ -6,6 +6,8 @@ dependencies. Odoo itself is not on PyPI and is not required here: install
 Odoo 18 first (see README.rst).
 """
 
+from pathlib import Path
+
 from setuptools import setup
 
 ADDONS = ["linkedin_leadgen", "linkedin_audience"]
@@ -30,7 +32,7 @@ setup(
     name="odoo-addons-linkedin-connector",
     version="18.0.1.0.0",
     description="Odoo 18 addons: LinkedIn Lead Gen Forms into CRM and Matched Audiences from mailing lists",
-    long_description=open("README.rst", encoding="utf-8").read(),
+    long_description=Path(__file__).with_name("README.rst").read_text(encoding="utf-8"),
     long_description_content_type="text/x-rst",
     license="AGPL-3.0-or-later",
     python_requires=">=3.10",

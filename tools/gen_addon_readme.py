@@ -10,6 +10,7 @@ import ast
 import os
 import re
 import sys
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECTIONS = [
@@ -64,14 +65,12 @@ def render(addon):
 
 
 def main(addons):
-    addons = addons or sorted(
-        d for d in os.listdir(ROOT) if os.path.exists(os.path.join(ROOT, d, "__manifest__.py"))
-    )
+    addons = addons or sorted(d for d in os.listdir(ROOT) if os.path.exists(os.path.join(ROOT, d, "__manifest__.py")))
     changed = False
     for addon in addons:
         path = os.path.join(ROOT, addon, "README.rst")
         content = render(addon)
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        old = Path(path).read_text(encoding="utf-8") if os.path.exists(path) else None
         if content != old:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(content)
