@@ -14,17 +14,13 @@ Goals: under 60 s and under 200 MB of memory growth.
 
 import argparse
 import collections
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _common import connect_profile, emulator_params, run_benchmark
+
 ADDONS = "crm,mass_mailing,linkedin_leadgen,linkedin_audience"
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 
 
 def status_kb(field):
@@ -41,17 +37,6 @@ def reset_peak_rss():
         return True
     except OSError:
         return False
-
-
-def create_database(args, conf):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    print(f"creating database {args.db} with {ADDONS} ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "-c", conf, "-d", args.db, "-i", ADDONS, "--without-demo=all",
-         "--stop-after-init", "--log-level=warn"],
-        check=True,
-        cwd=ROOT,
-    )  # fmt: skip
 
 
 def settle(dbname):
@@ -71,22 +56,6 @@ def settle(dbname):
         connection.close()
 
 
-def start_emulator(not_found_window):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "odoo.addons.linkedin_leadgen.emulator", "--port", "0", "--responses", "5",
-         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--not-found-window", str(not_found_window)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )  # fmt: skip
-    first = process.stdout.readline()
-    match = re.search(r"(http://\S+?)\s", first)
-    if not match:
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {first!r}")
-    return process, match.group(1)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="bench_audience")
@@ -97,25 +66,11 @@ def main(argv=None):
         "--not-found-window", type=float, default=0.0, help="seconds the emulator answers 404 after creating a segment"
     )
     args = parser.parse_args(argv)
-
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
-        conf.write(f"[options]\naddons_path = {ROOT}\nlog_level = warn\nmax_cron_threads = 0\nhttp_port = 8399\n")
-    try:
-        if not args.keep_db:
-            create_database(args, conf.name)
-        emulator, url = start_emulator(args.not_found_window)
-        try:
-            return run(args, conf.name, url)
-        finally:
-            emulator.kill()
-            emulator.wait()
-    finally:
-        os.unlink(conf.name)
+    emulator_options = ["--responses", "5", "--not-found-window", str(args.not_found_window)]
+    return run_benchmark(args, ADDONS, 8399, emulator_options, run)
 
 
 def run(args, conf, emulator_url):
-    import requests
-
     import odoo
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
@@ -145,10 +100,7 @@ def run(args, conf, emulator_url):
         env = api.Environment(cr, SUPERUSER_ID, {})
         set_param = env["ir.config_parameter"].set_param
         for key, value in {
-            "linkedin_leadgen.client_id": CLIENT_ID,
-            "linkedin_leadgen.client_secret": CLIENT_SECRET,
-            "linkedin_leadgen.api_url": emulator_url + "/rest",
-            "linkedin_leadgen.oauth_url": emulator_url + "/oauth/v2",
+            **emulator_params(emulator_url),
             "linkedin_audience.batch_size": args.batch_size,
             "linkedin_audience.time_budget": 0,
         }.items():
@@ -187,9 +139,7 @@ def run(args, conf, emulator_url):
         profile = env["linkedin.user.profile"].search([("name", "=", "Bench profile")], limit=1) or env[
             "linkedin.user.profile"
         ].create({"name": "Bench profile"})
-        answer = requests.get(profile.action_authorize()["url"], allow_redirects=False, timeout=10)
-        code = re.search(r"[?&]code=([^&]+)", answer.headers["Location"]).group(1)
-        profile._finish_authorization(code)
+        connect_profile(profile)
         account = profile.ad_account_ids.filtered(lambda a: a.role != "VIEWER")[:1]
         list_id, profile_id, account_id = mailing_list.id, profile.id, account.id
         cr.commit()  # the cron runner works in its own transactions: it must see this set-up

@@ -16,46 +16,14 @@ bare-create rate. Goals: at least 300 submissions/s, at least half the bare-crea
 
 import argparse
 import collections
-import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _common import connect_profile, emulator_params, run_benchmark
+
 ADDONS = "crm,linkedin_leadgen"
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 BARE_LEADS = 5000
 BARE_BATCH = 500
-
-
-def create_database(args, conf):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    print(f"creating database {args.db} with {ADDONS} ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "-c", conf, "-d", args.db, "-i", ADDONS, "--without-demo=all",
-         "--stop-after-init", "--log-level=warn"],
-        check=True,
-        cwd=ROOT,
-    )  # fmt: skip
-
-
-def start_emulator(args):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "odoo.addons.linkedin_leadgen.emulator", "--port", "0", "--responses",
-         str(args.responses), "--seed", str(args.seed), "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )  # fmt: skip
-    first = process.stdout.readline()
-    match = re.search(r"(http://\S+?)\s", first)
-    if not match:
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {first!r}")
-    return process, match.group(1)
 
 
 def main(argv=None):
@@ -69,20 +37,8 @@ def main(argv=None):
         "--cron-budget", type=int, default=60, help="seconds of work per cron call (smaller: more committed slices)"
     )
     args = parser.parse_args(argv)
-
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
-        conf.write(f"[options]\naddons_path = {ROOT}\nlog_level = warn\nmax_cron_threads = 0\nhttp_port = 8398\n")
-    try:
-        if not args.keep_db:
-            create_database(args, conf.name)
-        emulator, url = start_emulator(args)
-        try:
-            return run(args, conf.name, url)
-        finally:
-            emulator.kill()
-            emulator.wait()
-    finally:
-        os.unlink(conf.name)
+    emulator_options = ["--responses", str(args.responses), "--seed", str(args.seed)]
+    return run_benchmark(args, ADDONS, 8398, emulator_options, run)
 
 
 def fill_leads(env, count):
@@ -149,8 +105,6 @@ def bare_create_rate(env):
 
 
 def run(args, conf, emulator_url):
-    import requests
-
     import odoo
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
@@ -174,10 +128,7 @@ def run(args, conf, emulator_url):
         env = api.Environment(cr, SUPERUSER_ID, {})
         set_param = env["ir.config_parameter"].set_param
         for key, value in {
-            "linkedin_leadgen.client_id": CLIENT_ID,
-            "linkedin_leadgen.client_secret": CLIENT_SECRET,
-            "linkedin_leadgen.api_url": emulator_url + "/rest",
-            "linkedin_leadgen.oauth_url": emulator_url + "/oauth/v2",
+            **emulator_params(emulator_url),
             "linkedin_leadgen.cron_budget": args.cron_budget,
         }.items():
             set_param(key, value)
@@ -196,9 +147,7 @@ def run(args, conf, emulator_url):
         env["linkedin.user.profile"].search([]).unlink()
         env["linkedin.ad.account"].search([]).unlink()
         profile = env["linkedin.user.profile"].create({"name": "Bench profile"})
-        answer = requests.get(profile.action_authorize()["url"], allow_redirects=False, timeout=10)
-        code = re.search(r"[?&]code=([^&]+)", answer.headers["Location"]).group(1)
-        profile._finish_authorization(code)
+        connect_profile(profile)
         accounts = profile.ad_account_ids.filtered("can_sync")
         account_ids = accounts.ids
         leads_before = env["crm.lead"].search_count([])

@@ -577,6 +577,7 @@ class LinkedInAudience(models.Model):
         ``ORDER BY audience_id, id`` follows the ``(audience_id, id)`` index exactly, whatever the statistics.
         """
         self.ensure_one()
+        params = {"audience": self.id, "pending": PENDING_STATES, "cursor": self.upload_cursor, "limit": limit}
         details = self._send_contact_details()
         if details:
             query = SQL(
@@ -589,10 +590,7 @@ class LinkedInAudience(models.Model):
                  ORDER BY m.audience_id, m.id
                  LIMIT %(limit)s
                 """,
-                audience=self.id,
-                pending=PENDING_STATES,
-                cursor=self.upload_cursor,
-                limit=limit,
+                **params,
             )
         else:
             query = SQL(
@@ -603,10 +601,7 @@ class LinkedInAudience(models.Model):
                  ORDER BY m.audience_id, m.id
                  LIMIT %(limit)s
                 """,
-                audience=self.id,
-                pending=PENDING_STATES,
-                cursor=self.upload_cursor,
-                limit=limit,
+                **params,
             )
         self.env.cr.execute(query)
         return self.env.cr.fetchall()

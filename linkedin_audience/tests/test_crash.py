@@ -181,10 +181,7 @@ class TestAudienceCrash(OdooChildCase):
         self.addCleanup(emulator.stop)
         self.args = {
             "params": {
-                "linkedin_leadgen.client_id": EMULATOR_CLIENT_ID,
-                "linkedin_leadgen.client_secret": EMULATOR_CLIENT_SECRET,
-                "linkedin_leadgen.api_url": emulator.api_url,
-                "linkedin_leadgen.oauth_url": emulator.oauth_url,
+                **self._emulator_params(emulator),
                 "linkedin_audience.batch_size": str(BATCH),
                 "linkedin_audience.time_budget": "0",  # the wizard only plans: every batch goes through the cron
             },

@@ -57,6 +57,16 @@ class OdooChildCase(BaseCase):
         return stdout
 
     @staticmethod
+    def _emulator_params(emulator):
+        """The ``ir.config_parameter`` values that point the children at ``emulator``."""
+        return {
+            "linkedin_leadgen.client_id": emulator.client_id,
+            "linkedin_leadgen.client_secret": emulator.client_secret,
+            "linkedin_leadgen.api_url": emulator.api_url,
+            "linkedin_leadgen.oauth_url": emulator.oauth_url,
+        }
+
+    @staticmethod
     def _line(stdout, tag):
         """The JSON value of the first ``TAG value`` line of ``stdout``."""
         return json.loads(next(line for line in stdout.splitlines() if line.startswith(tag)).split(" ", 1)[1])

@@ -103,10 +103,7 @@ class TestLinkedInCrash(OdooChildCase):
         self.addCleanup(emulator.stop)
         self.args = {
             "params": {
-                "linkedin_leadgen.client_id": EMULATOR_CLIENT_ID,
-                "linkedin_leadgen.client_secret": EMULATOR_CLIENT_SECRET,
-                "linkedin_leadgen.api_url": emulator.api_url,
-                "linkedin_leadgen.oauth_url": emulator.oauth_url,
+                **self._emulator_params(emulator),
                 "linkedin_leadgen.cron_budget": "0",
             },
             "tokens": emulator.issue_tokens(),
