@@ -792,6 +792,8 @@ class LinkedInAudience(models.Model):
         sent = 0
         while self.upload_pending and self.state == "uploading":
             if max_batches is not None and sent >= max_batches:
+                if not self._next_batch(1):
+                    self._finish_upload(client)
                 break
             if deadline is not None and _monotonic() >= deadline:
                 break
@@ -876,7 +878,12 @@ class LinkedInAudience(models.Model):
         return wait
 
     def _upload_within(self, deadline):
-        """Upload the audiences until the deadline; what is left continues at once through the cron."""
+        """Upload the audiences until the deadline; what is left continues at once through the cron.
+
+        A click sends at most one batch per audience: the click's transaction is committed only when the
+        request ends, so every batch it sent would be sent again after a killed worker. The cron commits
+        after each batch, so a crash there re-sends at most the batch in flight.
+        """
         for audience in self:
             if not (audience.upload_pending and audience.state == "uploading"):
                 continue
@@ -887,7 +894,7 @@ class LinkedInAudience(models.Model):
             except UserError as exc:
                 audience.write({"state": "failed", "last_error": str(exc)})
                 continue
-            audience._run_upload(client, deadline=deadline)
+            audience._run_upload(client, deadline=deadline, max_batches=1)
         self._schedule_cron()
 
     def _schedule_cron(self):

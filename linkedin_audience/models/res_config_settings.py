@@ -19,7 +19,8 @@ class ResConfigSettings(models.TransientModel):
         string="LinkedIn Upload Time Budget",
         config_parameter="linkedin_audience.time_budget",
         default=DEFAULT_TIME_BUDGET,
-        help="Seconds a click may spend uploading; the rest continues in the background.",
+        help="Seconds a click may spend creating the audience and sending its first batch; the rest continues "
+        "in the background, one committed batch at a time.",
     )
     linkedin_audience_send_contact_details = fields.Boolean(
         string="Send Names, Company and Country",

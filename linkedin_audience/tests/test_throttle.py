@@ -106,6 +106,7 @@ class TestAudienceThrottle(AudienceCase):
         with mute_logger(CLIENT_LOGGER):
             contacts, audience = self._start(60, time_budget=600)
         self.assertIn(60, self.slept, "waited a minute within the click")
+        self._run_cron()
         self.assertFalse(audience.upload_pending)
         self.assertFalse(audience.last_error)
         self.assertSegmentUsers(audience, self._hashes(contacts))
@@ -115,6 +116,7 @@ class TestAudienceThrottle(AudienceCase):
         with mute_logger(CLIENT_LOGGER):
             contacts, audience = self._start(60, time_budget=60)
         self.assertIn(7, self.slept)
+        self._run_cron()
         self.assertFalse(audience.upload_pending)
         self.assertEqual(audience.contact_sent_count, 60)
         self.assertSegmentUsers(audience, self._hashes(contacts))

@@ -32,6 +32,8 @@ class TestAudienceUpload(AudienceCase):
     def test_batches_respect_the_batch_size(self):
         self._set_batch_size(40)
         contacts, audience = self._start(130)
+        self.assertEqual(audience.batch_count, 1, "a click sends one batch: a killed worker would send it again")
+        self._run_cron()
         sizes = [len(r["body"]["elements"]) for r in self._user_requests(audience.segment_id, status=200)]
         self.assertEqual(sizes, [40, 40, 40, 10])
         self.assertEqual(audience.batch_count, 4)
@@ -46,6 +48,7 @@ class TestAudienceUpload(AudienceCase):
         self.assertTrue(audience.upload_pending)
         self._set_batch_size(25)
         audience.action_upload()
+        self._run_cron()
         self.assertFalse(audience.upload_pending)
         self.assertEqual(audience.contact_sent_count, 60)
         self.assertSegmentUsers(audience, self._hashes(contacts))
@@ -207,6 +210,7 @@ class TestAudienceUpload(AudienceCase):
         self.env["ir.config_parameter"].sudo().set_param("linkedin_audience.requests_per_minute", 3)
         self._set_batch_size(2)
         contacts, audience = self._start(10, time_budget=600)
+        self._run_cron()
         self.assertFalse(audience.upload_pending)
         self.assertTrue([s for s in self.slept if s > 30], "the upload waited for the minute to pass")
         self.assertSegmentUsers(audience, self._hashes(contacts))
