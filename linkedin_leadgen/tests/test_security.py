@@ -205,6 +205,21 @@ class TestLinkedInSecurity(LinkedInCase):
         visible = self.env["ir.ui.menu"].with_user(self.user_salesperson)._visible_menu_ids()
         self.assertIn(menu.id, visible)
 
+    def test_linkedin_administrator_reaches_mappings_and_strategies(self):
+        """Stock CRM > Configuration is for Sales managers; a LinkedIn administrator still finds both menus."""
+        self.assertFalse(self.user_manager.has_group("sales_team.group_sale_manager"))
+        Menu = self.env["ir.ui.menu"]
+        config = self.env.ref("linkedin_leadgen.linkedin_leadgen_menu_root_config")
+        menus = self.env.ref("linkedin_leadgen.linkedin_field_mapping_menu_root_config") | self.env.ref(
+            "linkedin_leadgen.linkedin_matching_strategy_menu_root_config"
+        )
+        visible = Menu.with_user(self.user_manager)._visible_menu_ids()
+        self.assertTrue(set(menus.ids) <= visible)
+        self.assertNotIn(config.id, Menu.with_user(self.user_salesperson)._visible_menu_ids())
+        for menu in menus:
+            model = menu.action.res_model
+            self.assertTrue(self.env[model].with_user(self.user_manager).search_count([]) >= 1)
+
     def test_settings_validation(self):
         for field, value in (
             ("linkedin_sync_interval", 0),
