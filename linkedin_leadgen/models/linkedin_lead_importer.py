@@ -396,9 +396,15 @@ class LinkedInLeadImporter(models.AbstractModel):
             return False
 
     def _get_account_client(self, account):
-        """``(profile, client)`` of the first connected profile that can reach the account."""
+        """``(profile, client)`` of a connected profile that can reach the account.
+
+        The profile named by the context key ``linkedin_profile_id`` (the one whose button was clicked) comes
+        first, then the others by age.
+        """
         error = None
-        for profile in account.profile_ids.filtered(lambda p: p.state == "connected").sorted("id"):
+        preferred = self.env.context.get("linkedin_profile_id")
+        profiles = account.profile_ids.filtered(lambda p: p.state == "connected")
+        for profile in profiles.sorted(lambda p: (p.id != preferred, p.id)):
             try:
                 return profile, profile._get_client()
             except UserError as exc:  # the profile's grant is expired or revoked: it is marked "reconnect"

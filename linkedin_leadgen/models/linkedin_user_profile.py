@@ -189,7 +189,9 @@ class LinkedInUserProfile(models.Model):
             self._refresh_ad_accounts(client=client)
             accounts = self.sudo().ad_account_ids.filtered("can_sync")
             accounts._refresh_forms(client)
-        return self.env["linkedin.lead.importer"]._action_sync_accounts(accounts)
+        # an account several profiles reach is synced with the grant of the profile clicked
+        importer = self.env["linkedin.lead.importer"].with_context(linkedin_profile_id=self.id)
+        return importer._action_sync_accounts(accounts)
 
     def action_disconnect(self):
         """Remove the webhook subscriptions of the profile's accounts and forget the tokens."""

@@ -217,6 +217,14 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertEqual(submission.state, "lead_created")
         self.assertTrue(submission.lead_id.exists())
 
+    def test_sync_button_uses_the_grant_of_the_profile_clicked(self):
+        other = self._make_profile(self.user_salesperson_2)
+        self.assertEqual(self.europe.profile_ids, self.profile | other, "both members reach the account")
+        other.with_user(self.user_salesperson_2).action_sync_submissions()
+        logs = self.env["linkedin.sync.log"].search([("account_id", "in", self.accounts.ids)])
+        self.assertTrue(logs)
+        self.assertEqual(logs.profile_id, other, "never another salesperson's LinkedIn login")
+
     def test_cron_sync_in_committed_slices(self):
         # small slices: one batch per cron call, then the cron calls again with the rest
         with self._batch_size(10), self._cron_budget(0):
