@@ -20,6 +20,16 @@ def token_request(emu, **form):
     return requests.post(emu.oauth_url + "/accessToken", data=form, timeout=10)
 
 
+def refresh(emu, refresh_token):
+    return token_request(
+        emu,
+        grant_type="refresh_token",
+        refresh_token=refresh_token,
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+    )
+
+
 def exchange(emu, code, redirect_uri=REDIRECT):
     return token_request(
         emu,
@@ -123,26 +133,14 @@ def test_token_endpoint_is_form_encoded_post_only(emu):
 def test_refresh_does_not_extend_the_refresh_token(emu):
     tokens = emu.issue_tokens()
     emu.clock_offset = 300 * 86400
-    answer = token_request(
-        emu,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-    )
+    answer = refresh(emu, tokens["refresh_token"])
     refreshed = answer.json()
     assert refreshed["refresh_token"] == tokens["refresh_token"]
     assert refreshed["access_token"] != tokens["access_token"]
     assert refreshed["expires_in"] == 60 * 86400
     assert 64 * 86400 <= refreshed["refresh_token_expires_in"] <= 65 * 86400
     emu.clock_offset = 366 * 86400
-    expired = token_request(
-        emu,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-    )
+    expired = refresh(emu, tokens["refresh_token"])
     assert expired.status_code == 400
     assert expired.json()["error"] == "invalid_request"
 
@@ -152,13 +150,7 @@ def test_revoked_refresh_token(emu, error):
     emu.refresh_error = error
     tokens = emu.issue_tokens()
     emu.revoke(tokens["refresh_token"])
-    answer = token_request(
-        emu,
-        grant_type="refresh_token",
-        refresh_token=tokens["refresh_token"],
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-    )
+    answer = refresh(emu, tokens["refresh_token"])
     assert answer.status_code == 400
     assert answer.json()["error"] == error
 
