@@ -31,6 +31,7 @@ from .exceptions import (
 from .hashing import hash_email
 from .oauth import check_transport, is_loopback_url
 from .restli import Raw, build_query, encode, encode_key
+from .times import SYSTEM_CLOCK, Clock, datetime_to_epoch, datetime_to_ms, epoch_to_datetime, ms_to_datetime
 from .tokens import Tokens, split_scopes
 from .urns import (
     account_urn,
@@ -59,10 +60,12 @@ __all__ = [
     "LEAD_FIELDS",
     "PAGE_SIZE",
     "SIGNATURE_HEADER",
+    "SYSTEM_CLOCK",
     "Answer",
     "AuthError",
     "AuthExpiredError",
     "AuthRevokedError",
+    "Clock",
     "Consent",
     "DailyQuotaExceededError",
     "DecodedLead",
@@ -82,13 +85,17 @@ __all__ = [
     "build_query",
     "campaign_urn",
     "check_transport",
+    "datetime_to_epoch",
+    "datetime_to_ms",
     "decode_lead",
     "encode",
     "encode_key",
+    "epoch_to_datetime",
     "form_urn",
     "hash_email",
     "is_loopback_url",
     "localized",
+    "ms_to_datetime",
     "next_utc_midnight",
     "organization_urn",
     "parse_urn_id",

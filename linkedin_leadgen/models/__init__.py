@@ -1,3 +1,4 @@
+from . import linkedin_sync_mixin
 from . import linkedin_user_profile
 from . import linkedin_ad_account
 from . import linkedin_lead_form

@@ -1,0 +1,180 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""What every model that talks to LinkedIn in the background shares (lead sync, audience upload).
+
+In the spirit of ``google.calendar.sync``: one sentence per LinkedIn error, one back-off policy, one
+row lock that never waits, cron triggering, typed readers of the settings and the clock.
+"""
+
+import logging
+from datetime import timedelta
+
+import psycopg2.errors
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.translate import translate_sql_constraint
+
+from .. import linkedin as li
+
+_logger = logging.getLogger(__name__)
+
+RETRY_BASE = timedelta(minutes=1)  # first wait after a throttle or an outage, doubled at each failure
+MAX_BACKOFF = timedelta(hours=6)
+_FALSE_VALUES = ("", "0", "false", "False")
+
+
+class LinkedInSyncMixin(models.AbstractModel):
+    _name = "linkedin.sync.mixin"
+    _description = "LinkedIn Synchronization Base"
+
+    # ------------------------------------------------------------------
+    # Settings and clock
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _linkedin_param(self, key, default=False):
+        """The system parameter ``key`` as text, ``default`` when unset or empty."""
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
+        return value if value not in (None, False, "") else default
+
+    @api.model
+    def _linkedin_param_bool(self, key):
+        """True when the system parameter ``key`` is set to anything but "", "0" or "False"."""
+        return self._linkedin_param(key, "") not in _FALSE_VALUES
+
+    @api.model
+    def _linkedin_param_int(self, key, default, minimum=0, maximum=None):
+        """The system parameter ``key`` as an integer in [minimum, maximum]; ``default`` when unset or unreadable."""
+        value = self._linkedin_param(key)
+        try:
+            value = int(value) if value is not False else default
+        except ValueError:
+            _logger.warning("System parameter %s is not a number: %r, %s is used", key, value, default)
+            value = default
+        value = max(minimum, value)
+        return min(maximum, value) if maximum is not None else value
+
+    @api.model
+    def _linkedin_clock(self):
+        """The clock of budgets and waits: the context's ``linkedin_clock`` (tests), else the system's."""
+        return self.env.context.get("linkedin_clock") or li.SYSTEM_CLOCK
+
+    # ------------------------------------------------------------------
+    # Errors and back-off
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _linkedin_retry_delay(self, error, failures=1):
+        """How long to wait before trying again after ``error`` (the ``failures``-th in a row); None when
+        trying again cannot help (a refused grant, invalid data...).
+
+        A daily-quota 429 waits until LinkedIn resets its counters (00:00 UTC); a throttle waits what
+        LinkedIn asked (``Retry-After``); other retryable errors wait 1 min, 2 min, 4 min... up to 6 h.
+        """
+        exponential = min(RETRY_BASE * 2 ** min(max(failures, 1) - 1, 16), MAX_BACKOFF)
+        if isinstance(error, li.DailyQuotaExceededError):
+            clock = self._linkedin_clock()
+            reset_at = error.reset_at or li.next_utc_midnight(clock.time())
+            return timedelta(seconds=max(60, reset_at - clock.time()))
+        if isinstance(error, li.ThrottledError):
+            return min(timedelta(seconds=error.retry_after), MAX_BACKOFF) if error.retry_after else exponential
+        if getattr(error, "retryable", False) or isinstance(error, psycopg2.OperationalError):
+            return exponential
+        return None
+
+    @api.model
+    def _linkedin_error_message(self, error, retry_in=None):
+        """A sentence for the user about ``error``.
+
+        ``retry_in``: the wait before Odoo tries again by itself (a ``timedelta``, from
+        :meth:`_linkedin_retry_delay`); without it, a passing problem asks the user to try again later.
+        """
+        _ = self.env._
+        if isinstance(error, UserError):
+            return str(error.args[0] if error.args else error)
+        if isinstance(error, li.DailyQuotaExceededError):
+            return _("LinkedIn's daily limit is reached; work resumes after midnight UTC.")
+        if isinstance(error, li.LinkedInError) and error.retryable:
+            if isinstance(error, li.ThrottledError):
+                problem = _("LinkedIn asked to slow down (too many requests)")
+            else:
+                problem = _("LinkedIn could not be reached (%(error)s)", error=str(error))
+            if retry_in is None:
+                return _("%(problem)s; please try again later.", problem=problem)
+            return _(
+                "%(problem)s; Odoo retries later by itself, in %(minutes)s min.",
+                problem=problem,
+                minutes=max(1, -(-int(retry_in.total_seconds()) // 60)),
+            )
+        if isinstance(error, li.AuthError):
+            return _(
+                "LinkedIn refused the authorization (%(error)s): the profile's owner has to authorize it again.",
+                error=str(error),
+            )
+        if isinstance(error, li.InsufficientPermissionError):
+            return _(
+                "LinkedIn denied access (%(error)s): check the member's role on the ad account and the company "
+                "page, and authorize the profile again if a permission is missing.",
+                error=str(error),
+            )
+        if isinstance(error, li.VersionSunsetError):
+            return _(
+                "LinkedIn no longer supports the configured API version: an administrator has to choose a newer "
+                "one in the settings (%(error)s).",
+                error=str(error),
+            )
+        if isinstance(error, li.LinkedInError):
+            return _("LinkedIn answered with an error: %(error)s", error=str(error))
+        if isinstance(error, psycopg2.Error) and getattr(error, "diag", None):
+            # the constraint's own sentence when it has one, never the rejected row (personal data)
+            constraint = error.diag.constraint_name
+            if constraint and constraint in self.env.registry._sql_constraints:
+                reason = translate_sql_constraint(self.env.cr, constraint, self.env.lang or "en_US")
+            else:
+                reason = error.diag.message_primary or str(error).split("\n")[0]
+            return _("The database refused the values: %(reason)s", reason=reason)
+        return _("Unexpected error: %(error)s", error=str(error) or error.__class__.__name__)
+
+    # ------------------------------------------------------------------
+    # Lock and cron
+    # ------------------------------------------------------------------
+
+    def _linkedin_try_lock(self):
+        """Lock the row of this record for the transaction; False when another transaction holds it.
+
+        Never waits. Odoo's transactions are REPEATABLE READ: a row another transaction changed and
+        committed since this one began cannot be locked any more ("could not serialize access"); that
+        transaction has just done the work, so the row counts as busy instead of failing the caller.
+        """
+        self.ensure_one()
+        self.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                        SQL.identifier(self._table),
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+                return bool(self.env.cr.fetchone())
+        except psycopg2.errors.SerializationFailure:
+            return False
+
+    @api.model
+    def _linkedin_pick_locked(self, domain, order=None):
+        """The first record of ``domain`` (in ``order``) that this transaction could lock, else empty."""
+        for record in self.search(domain, order=order):
+            if record._linkedin_try_lock():
+                return record
+        return self.browse()
+
+    @api.model
+    def _linkedin_trigger_cron(self, xmlid, at=None):
+        """Wake the scheduled action ``xmlid`` now (or at ``at``): Odoo's cron threads pick it up at once."""
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at=at)
