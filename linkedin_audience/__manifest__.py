@@ -12,7 +12,7 @@
     "development_status": "Beta",
     "installable": True,
     "depends": ["linkedin_leadgen", "mass_mailing"],
-    "external_dependencies": {"python": ["requests-oauthlib"]},
+    "external_dependencies": {"python": ["requests_oauthlib"]},
     "data": [
         "security/linkedin_audience_security.xml",
         "security/ir.model.access.csv",

@@ -13,7 +13,7 @@
     "application": False,
     "installable": True,
     "depends": ["crm", "utm", "mail", "phone_validation"],
-    "external_dependencies": {"python": ["requests-oauthlib"]},
+    "external_dependencies": {"python": ["requests_oauthlib", "oauthlib"]},
     "data": [
         "security/linkedin_leadgen_security.xml",
         "security/ir.model.access.csv",
