@@ -1,5 +1,6 @@
 """LinkedIn Marketing API client: plain Python, no Odoo import (shared by both addons and the emulator)."""
 
+from . import dmp
 from .answers import Answer, Consent, DecodedLead, decode_lead, localized
 from .client import (
     AUDIENCE_SCOPES,
@@ -13,6 +14,7 @@ from .client import (
     LinkedInClient,
     next_utc_midnight,
 )
+from .dmp import PacingDeadlineExceeded, RequestPacer
 from .exceptions import (
     AuthError,
     AuthExpiredError,
@@ -74,9 +76,11 @@ __all__ = [
     "LinkedInClient",
     "LinkedInError",
     "NotFoundError",
+    "PacingDeadlineExceeded",
     "PermanentError",
     "Raw",
     "ReauthorizationRequired",
+    "RequestPacer",
     "RetryableServerError",
     "ThrottledError",
     "Tokens",
@@ -88,6 +92,7 @@ __all__ = [
     "datetime_to_epoch",
     "datetime_to_ms",
     "decode_lead",
+    "dmp",
     "encode",
     "encode_key",
     "epoch_to_datetime",
