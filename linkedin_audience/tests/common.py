@@ -2,22 +2,38 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Test base of linkedin_audience: a connected profile of a marketing user, a mailing list, helpers.
 
-Waits (the post-create 404 window, retries) do not sleep: they move the emulator's clock and the
+Waits (the post-create 404 window, retries, pacing) do not sleep: the tests' environment carries a
+:class:`FakeClock` (context key ``linkedin_clock``) whose waits move the emulator's clock and the
 upload's own clock forward instead.
 """
 
 import json
 import time
-from unittest.mock import patch
 
 from odoo.tests import Form
 from odoo.tools import SQL
 
-from odoo.addons.linkedin_audience.models.linkedin_audience import _REQUEST_TIMES
-from odoo.addons.linkedin_leadgen.linkedin import hash_email
+from odoo.addons.linkedin_leadgen import linkedin as li
+from odoo.addons.linkedin_leadgen.linkedin import dmp, hash_email
 from odoo.addons.linkedin_leadgen.tests.common import LinkedInCase
 
-MODELS = "odoo.addons.linkedin_audience.models.linkedin_audience"
+
+class FakeClock(li.Clock):
+    """A clock that does not wait: a wait is noted in ``slept`` and moves this clock's ``monotonic()``
+    and LinkedIn's time (the emulator's ``clock_offset``) forward by as much."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.slept = []
+        self.elapsed = 0.0
+
+    def monotonic(self):
+        return time.monotonic() + self.elapsed
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.elapsed += seconds
+        self.emulator.clock_offset += seconds
 
 
 class AudienceCase(LinkedInCase):
@@ -44,14 +60,9 @@ class AudienceCase(LinkedInCase):
         super().setUp()
         # a list of its own per test: the segment's source id derives from the list (and LinkedIn keeps it)
         self.mailing_list = self.env["mailing.list"].create({"name": "Newsletter"})
-        self.slept = []
-        self.fake_elapsed = 0.0
-        patcher = patch(f"{MODELS}._sleep", side_effect=self._fake_sleep)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        patcher = patch(f"{MODELS}._monotonic", side_effect=lambda: time.monotonic() + self.fake_elapsed)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.clock = FakeClock(self.emulator)
+        self.slept = self.clock.slept
+        self.env = self.env(context=dict(self.env.context, linkedin_clock=self.clock))
         # tunables changed by a test come back afterwards
         emulator = self.emulator
         saved = {
@@ -61,12 +72,7 @@ class AudienceCase(LinkedInCase):
         self.addCleanup(lambda: [setattr(emulator, name, value) for name, value in saved.items()])
         self.addCleanup(emulator.clear_faults)
         self.log_start = len(emulator.requests())
-        _REQUEST_TIMES.clear()
-
-    def _fake_sleep(self, seconds):
-        self.slept.append(seconds)
-        self.fake_elapsed += seconds
-        self.emulator.clock_offset += seconds
+        dmp.DMP_PACER.clear()  # the requests of earlier tests do not count against this one's minute
 
     # ------------------------------------------------------------------
     # Data
@@ -136,11 +142,7 @@ class AudienceCase(LinkedInCase):
         """Call the upload cron as Odoo's cron runner would, until it reports nothing left."""
         Audience = self.env["linkedin.audience"]
         for _i in range(max_calls):
-            with patch.object(type(self.env["ir.cron"]), "_notify_progress", autospec=True) as notify:
-                Audience._cron_sync()
-            remaining = notify.call_args.kwargs["remaining"] if notify.call_args else 0
-            done = notify.call_args.kwargs["done"] if notify.call_args else 0
-            if not (done and remaining):
+            if not Audience._cron_sync():  # the remaining work it reported to Odoo's cron
                 return
         self.fail("the upload cron did not finish")
 

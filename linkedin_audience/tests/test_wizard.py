@@ -158,7 +158,7 @@ class TestAudienceWizard(AudienceCase):
             [{"email": e, "list_ids": [(4, self.mailing_list.id)]} for e in emails]
         )
         self.env.flush_all()
-        self.env["linkedin.audience"]._make_wanted_table(self.mailing_list.id)
+        self.env["linkedin.audience.member"]._create_wanted_table(self.mailing_list.id)
         self.env.cr.execute("SELECT contact_id, email_hash FROM linkedin_audience_wanted")
         pg_hashes = dict(self.env.cr.fetchall())
         for contact in contacts:

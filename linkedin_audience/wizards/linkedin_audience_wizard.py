@@ -1,18 +1,9 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import logging
-
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
-
-from odoo.addons.linkedin_leadgen import linkedin as li
-
-from ..models.linkedin_audience import _monotonic
-
-_logger = logging.getLogger(__name__)
 
 MIN_SERVED = 300
 RECOMMENDED = 10000
@@ -102,8 +93,10 @@ class LinkedInAudienceWizard(models.TransientModel):
 
     @api.depends("mailing_list_id")
     def _compute_counts(self):
+        Member = self.env["linkedin.audience.member"]
         for wizard in self:
-            counts = wizard._count_contacts()
+            # the query that chooses what is sent counts it, so the preview says what the upload does
+            counts = Member._count_list_contacts(wizard.mailing_list_id._origin.id or wizard.mailing_list_id.id)
             wizard.contact_count = counts["eligible"]
             wizard.opt_out_count = counts["opt_out"]
             wizard.blacklisted_count = counts["blacklisted"]
@@ -148,7 +141,7 @@ class LinkedInAudienceWizard(models.TransientModel):
                 )
                 % {"count": bold % wizard.contact_count, "list": bold % wizard.mailing_list_id.name},
             ]
-            if self.env["linkedin.audience"]._send_contact_details():
+            if self.env["linkedin.audience"]._sends_contact_details():
                 steps.append(escape(_("Their names, company and country are sent too (a setting of Email Marketing).")))
             steps += [
                 escape(
@@ -176,36 +169,8 @@ class LinkedInAudienceWizard(models.TransientModel):
             wizard.summary = Markup("<ul>%s</ul>") % Markup("").join(Markup("<li>%s</li>") % step for step in steps)
 
     # ------------------------------------------------------------------
-    # Helpers
+    # Checks
     # ------------------------------------------------------------------
-
-    def _count_contacts(self):
-        """Contacts of the list by fate: sent (distinct valid e-mails), opted out, blacklisted, invalid."""
-        self.ensure_one()
-        counts = {"eligible": 0, "opt_out": 0, "blacklisted": 0, "invalid": 0}
-        list_id = self.mailing_list_id._origin.id or self.mailing_list_id.id
-        if not list_id:
-            return counts
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT count(DISTINCT c.email_normalized) FILTER (WHERE c.email_normalized IS NOT NULL
-                            AND s.opt_out IS NOT TRUE AND bl.id IS NULL),
-                       count(*) FILTER (WHERE s.opt_out),
-                       count(*) FILTER (WHERE s.opt_out IS NOT TRUE AND bl.id IS NOT NULL),
-                       count(*) FILTER (WHERE c.email_normalized IS NULL AND s.opt_out IS NOT TRUE)
-                  FROM mailing_subscription s
-                  JOIN mailing_contact c ON c.id = s.contact_id
-                  LEFT JOIN mail_blacklist bl ON bl.email = c.email_normalized AND bl.active
-                 WHERE s.list_id = %s
-                """,
-                list_id,
-            )
-        )
-        eligible, opt_out, blacklisted, invalid = self.env.cr.fetchone()
-        counts.update(eligible=eligible, opt_out=opt_out, blacklisted=blacklisted, invalid=invalid)
-        return counts
 
     def _check_before_create(self):
         self.ensure_one()
@@ -298,35 +263,9 @@ class LinkedInAudienceWizard(models.TransientModel):
         """Create the audience and its LinkedIn segment, then upload within the time budget."""
         self.ensure_one()
         self._check_before_create()
-        deadline = _monotonic() + self.env["linkedin.audience"]._get_time_budget()
-        Audience = self.env["linkedin.audience"]
-        source_segment_id = Audience._make_source_segment_id(self.mailing_list_id, self.ad_account_id)
-        client = self.profile_id._get_client()
-        name = self.name.strip()
-        with self.profile_id._translate_linkedin_errors():
-            segment_id = self._find_orphan_segment(client, source_segment_id)
-            if not segment_id:
-                segment_id = client.create_dmp_segment(
-                    self.ad_account_id.linkedin_id,
-                    name,
-                    source_segment_id,
-                    source_platform=Audience._get_source_platform(),
-                    description=self.env._("Synced from Odoo mailing list %(list)s", list=self.mailing_list_id.name),
-                )
-        audience = Audience.create(
-            {
-                "name": name,
-                "mailing_list_id": self.mailing_list_id.id,
-                "profile_id": self.profile_id.id,
-                "ad_account_id": self.ad_account_id.id,
-                "segment_id": segment_id,
-                "source_segment_id": source_segment_id,
-                "segment_created_at": fields.Datetime.now(),
-                "state": "uploading",
-            }
+        audience = self.env["linkedin.audience"]._create_and_upload(
+            self.mailing_list_id, self.profile_id, self.ad_account_id, self.name.strip()
         )
-        audience._plan_upload()
-        audience._upload_within(deadline)
         return {
             "type": "ir.actions.act_window",
             "res_model": "linkedin.audience",
@@ -334,16 +273,3 @@ class LinkedInAudienceWizard(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
-
-    def _find_orphan_segment(self, client, source_segment_id):
-        """A segment with this source id left by an interrupted creation (created on LinkedIn, not in Odoo)."""
-        try:
-            for segment in client.iter_dmp_segments(
-                self.ad_account_id.linkedin_id, source_segment_id=source_segment_id
-            ):
-                if segment.get("sourceSegmentId") == source_segment_id and segment.get("id"):
-                    _logger.info("LinkedIn segment %s reused for source id %s", segment["id"], source_segment_id)
-                    return str(segment["id"])
-        except li.NotFoundError:
-            return False
-        return False

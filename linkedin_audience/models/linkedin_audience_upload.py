@@ -1,0 +1,345 @@
+# Copyright 2026 LinkedIn Connector for Odoo contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The upload of an audience: what to send, sending it batch after batch, LinkedIn's errors, the crons.
+
+The transaction contract: a click sends at most one batch itself (its transaction is committed only when
+the request ends, so a killed worker would send again every batch it sent); the cron sends one batch per
+call and Odoo's cron runner commits between calls, so a crash re-sends at most the batch in flight. The
+member rows are marked only once LinkedIn answered (a repeated ADD or REMOVE is harmless on LinkedIn).
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.linkedin_leadgen import linkedin as li
+from odoo.addons.linkedin_leadgen.linkedin import dmp
+
+_logger = logging.getLogger(__name__)
+
+CRON_SYNC = "linkedin_audience.ir_cron_linkedin_audience_sync"
+# LinkedIn may answer 404 on a new segment's users for a minute or two after creating it (API notes 8.1).
+SEGMENT_NOT_FOUND_WINDOW = timedelta(minutes=15)
+NOT_FOUND_RETRY_DELAY = timedelta(seconds=20)
+# After this many failed attempts in a row, a server error fails the upload (a throttle never does).
+MAX_SERVER_ERROR_ATTEMPTS = 8
+# the cron's choice among the audiences waiting: those that waited longest first
+PICK_ORDER = "upload_retry_at asc nulls first, last_upload_date asc nulls first, id"
+
+
+class LinkedInAudience(models.Model):
+    _inherit = "linkedin.audience"
+
+    # ------------------------------------------------------------------
+    # What to send
+    # ------------------------------------------------------------------
+
+    def _plan_upload(self, retry_failed=False):
+        """Work out what LinkedIn must add and remove since the last upload; return how many changes.
+
+        ``retry_failed``: contacts LinkedIn refused before are sent again.
+        """
+        self.ensure_one()
+        pending = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
+        vals = {
+            "last_check_date": fields.Datetime.now(),
+            "upload_pending": bool(pending),
+            "upload_total": pending,
+            "upload_done": 0,
+            "upload_cursor": 0,
+            "upload_retry_at": False,
+            "upload_attempts": 0,
+        }
+        if pending:
+            vals.update(state="uploading", last_error=False)
+        self.write(vals)
+        return pending
+
+    def _is_uploading(self):
+        self.ensure_one()
+        return self.upload_pending and self.state == "uploading"
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _upload_deadline(self):
+        """When a click must stop sending (the time budget from now), on the clock's ``monotonic()``."""
+        return self._linkedin_clock().monotonic() + self._get_time_budget()
+
+    def _upload_within(self, deadline):
+        """Upload the audiences until the deadline, one batch each at most (see the module's docstring);
+        what is left continues at once through the cron."""
+        clock = self._linkedin_clock()
+        for audience in self:
+            if not audience._is_uploading():
+                continue
+            if clock.monotonic() >= deadline:
+                break
+            try:
+                client = audience._get_client()
+            except UserError as exc:
+                audience._fail_upload(exc)
+                continue
+            audience._run_upload(client, deadline=deadline, max_batches=1)
+        self._schedule_cron()
+
+    def _run_upload(self, client, deadline=None, max_batches=None):
+        """Send batches until nothing is pending, the deadline passes or ``max_batches`` were sent.
+
+        LinkedIn errors are recorded on the audience (with the next attempt time) instead of raised; a wait
+        that ends before the deadline is waited here. Returns the number of batches sent.
+        """
+        self.ensure_one()
+        clock = self._linkedin_clock()
+        sent = 0
+        while self._is_uploading():
+            if max_batches is not None and sent >= max_batches:
+                if not self.env["linkedin.audience.member"]._next_batch(self, 1).member_ids:
+                    self._finish_upload(client)
+                break
+            if deadline is not None and clock.monotonic() >= deadline:
+                break
+            try:
+                if not self._send_next_batch(client, deadline=deadline):
+                    break
+                sent += 1
+            except li.PacingDeadlineExceeded:
+                break
+            except li.LinkedInError as exc:
+                retry_in = self._record_upload_error(exc)
+                if retry_in is None:
+                    break
+                wait = retry_in.total_seconds()
+                if deadline is None or clock.monotonic() + wait >= deadline:
+                    break
+                clock.sleep(wait)
+        return sent
+
+    def _send_next_batch(self, client, deadline=None):
+        """Send the next batch of pending changes and record LinkedIn's answer.
+
+        Returns False when nothing was pending (the upload is then finished), True otherwise. Raises
+        :class:`~odoo.addons.linkedin_leadgen.linkedin.PacingDeadlineExceeded` when LinkedIn's per-minute
+        limit leaves no room before ``deadline``.
+        """
+        self.ensure_one()
+        batch = self.env["linkedin.audience.member"]._next_batch(
+            self, self._get_batch_size(), details=self._sends_contact_details()
+        )
+        if not batch.member_ids:
+            self._finish_upload(client)
+            return False
+        dmp.DMP_PACER.acquire(
+            (self.env.cr.dbname, self.profile_id.id),
+            self._get_requests_per_minute(),
+            clock=self._linkedin_clock(),
+            deadline=deadline,
+        )
+        results = client.dmp_segment_users(self.segment_id, batch.elements)
+        self._record_batch(batch, results)
+        return True
+
+    def _record_batch(self, batch, results):
+        """Record LinkedIn's answer to ``batch`` on its member rows and on the audience's counters."""
+        number = self.batch_count + 1
+        recorded = self.env["linkedin.audience.member"]._record_results(self, batch, results, number)
+        self.write(
+            {
+                "upload_cursor": batch.member_ids[-1],
+                "upload_done": self.upload_done + len(batch.member_ids),
+                "batch_count": number,
+                "contact_sent_count": max(0, self.contact_sent_count + recorded.added - recorded.removed),
+                "contact_failed_count": self.contact_failed_count + recorded.refused,
+                "last_upload_date": fields.Datetime.now(),
+                "upload_attempts": 0,
+                "upload_retry_at": False,
+            }
+        )
+
+    def _finish_upload(self, client=None):
+        """All pending changes were answered: recount and read the segment's new status."""
+        self.ensure_one()
+        counts = self.env["linkedin.audience.member"]._count_by_state(self)
+        first_upload = self.state == "uploading" and not self.linkedin_status
+        self.write(
+            {
+                "upload_pending": False,
+                "upload_cursor": 0,
+                "upload_done": self.upload_total,
+                "upload_retry_at": False,
+                "upload_attempts": 0,
+                "contact_sent_count": counts.get("sent", 0),
+                "contact_failed_count": counts.get("failed", 0),
+                "state": "building" if first_upload else "updating",
+                "last_error": False,
+            }
+        )
+        if client:
+            try:
+                self._refresh_status(client)
+            except li.LinkedInError as exc:
+                _logger.info("LinkedIn audience %s: status not refreshed after the upload: %s", self.id, exc)
+
+    # ------------------------------------------------------------------
+    # LinkedIn's errors
+    # ------------------------------------------------------------------
+
+    def _record_upload_error(self, error):
+        """Record a LinkedIn ``error`` met while uploading: the next attempt, or the failure.
+
+        Returns the wait before the next attempt (a ``timedelta``), or None when the upload stops.
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if isinstance(error, li.NotFoundError):
+            if self.segment_created_at and now - self.segment_created_at < SEGMENT_NOT_FOUND_WINDOW:
+                # LinkedIn is still setting up the new segment: not an error, just wait
+                _logger.info(
+                    "LinkedIn audience %s: segment not ready yet, retrying in %s", self.id, NOT_FOUND_RETRY_DELAY
+                )
+                self.upload_retry_at = now + NOT_FOUND_RETRY_DELAY
+                return NOT_FOUND_RETRY_DELAY
+            self._mark_segment_gone()
+            return None
+        failures = self.upload_attempts + 1
+        retry_in = self._linkedin_retry_delay(error, failures)
+        if retry_in is not None and (isinstance(error, li.ThrottledError) or failures <= MAX_SERVER_ERROR_ATTEMPTS):
+            self.write(
+                {
+                    "upload_attempts": failures,
+                    "upload_retry_at": now + retry_in,
+                    "last_error": self._linkedin_error_message(error, retry_in=retry_in),
+                }
+            )
+            return retry_in
+        self._fail_upload(error, attempts=failures if retry_in is not None else None)
+        return None
+
+    def _fail_upload(self, error, attempts=None):
+        """Stop the upload on ``error`` (a UserError or a LinkedIn error): failed until the user acts."""
+        vals = {"state": "failed", "last_error": self._linkedin_error_message(error)}
+        if attempts is not None:
+            vals["upload_attempts"] = attempts
+        self.write(vals)
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+
+    def _schedule_cron(self):
+        """Wake the upload cron for what is left: now, or when the earliest waiting audience may resume."""
+        waiting = self.filtered(lambda a: a.active and a._is_uploading())
+        if not waiting:
+            return
+        now = fields.Datetime.now()
+        if waiting.filtered(lambda a: not a.upload_retry_at or a.upload_retry_at <= now):
+            self._linkedin_trigger_cron(CRON_SYNC)
+        else:
+            self._linkedin_trigger_cron(CRON_SYNC, at=min(waiting.mapped("upload_retry_at")))
+
+    @api.model
+    def _uploading_domain(self):
+        """Audiences with changes to send (see :meth:`_is_uploading`)."""
+        return [("active", "=", True), ("upload_pending", "=", True), ("state", "=", "uploading")]
+
+    @api.model
+    def _upload_ready_domain(self, now):
+        """Audiences with changes to send whose next attempt has come."""
+        return self._uploading_domain() + ["|", ("upload_retry_at", "=", False), ("upload_retry_at", "<=", now)]
+
+    @api.model
+    def _check_due_domain(self, now):
+        """Audiences kept in step whose list is due for a check of its changes."""
+        due = now - timedelta(minutes=self._get_check_interval())
+        return [
+            ("active", "=", True),
+            ("keep_in_step", "=", True),
+            ("segment_id", "!=", False),
+            ("upload_pending", "=", False),
+            ("state", "not in", ("failed", "expired")),
+            "|",
+            ("last_check_date", "=", False),
+            ("last_check_date", "<=", due),
+        ]
+
+    @api.model
+    def _cron_sync(self):
+        """Upload cron: one batch per call (the cron commits between calls), then the in-step checks.
+
+        Odoo's cron runs this again at once while ``_notify_progress`` reports work remaining, so a crash
+        loses at most the batch in flight. Returns the remaining work it reported (0: nothing to do now).
+        """
+        now = fields.Datetime.now()
+        audience = self._linkedin_pick_locked(self._upload_ready_domain(now), order=PICK_ORDER)
+        if audience:
+            try:
+                client = audience._get_client()
+            except UserError as exc:
+                audience._fail_upload(exc)
+            else:
+                audience._run_upload(client, max_batches=1)
+            return self._notify_cron_progress(done=1)
+        audience = self._linkedin_pick_locked(self._check_due_domain(now), order=PICK_ORDER)
+        if audience:
+            if audience.mailing_list_id.active:
+                audience._plan_upload()
+            else:
+                audience.last_check_date = now
+            return self._notify_cron_progress(done=1)
+        return self._notify_cron_progress(done=0)
+
+    @api.model
+    def _notify_cron_progress(self, done):
+        """Tell Odoo's cron how much is left (pending batches, else audiences due for a check); return it.
+
+        Nothing done means nothing left to run at once: audiences waiting for their next attempt get the
+        cron woken at that time instead.
+        """
+        now = fields.Datetime.now()
+        batch_size = self._get_batch_size()
+        remaining = 0
+        for audience in self.search(self._upload_ready_domain(now)):
+            left = max(1, audience.upload_total - audience.upload_done)
+            remaining += -(-left // batch_size)
+        if not remaining:
+            remaining = self.search_count(self._check_due_domain(now))
+        reported = remaining if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=reported)
+        if not remaining:
+            self._schedule_cron_for_waiting()
+        return reported
+
+    @api.model
+    def _schedule_cron_for_waiting(self):
+        """Wake the upload cron when the earliest audience waiting for its next attempt may resume."""
+        waiting = self.search(self._uploading_domain() + [("upload_retry_at", "!=", False)])
+        if waiting:
+            waiting._schedule_cron()
+
+    @api.model
+    def _cron_refresh_status(self, limit=50):
+        """Status cron: read status and counts of the audiences, oldest check first, in chunks."""
+        domain = [("segment_id", "!=", False), ("state", "!=", "expired")]
+        audiences = self.search(domain, order="last_status_date asc nulls first, id", limit=limit)
+        stale_before = fields.Datetime.now() - timedelta(minutes=30)
+        done = 0
+        for audience in audiences:
+            if audience.last_status_date and audience.last_status_date > stale_before:
+                continue
+            # no savepoint: a profile found expired must stay marked "Reconnect needed"
+            try:
+                audience._refresh_status_or_mark_gone(audience._get_client())
+            except (UserError, li.LinkedInError) as exc:
+                _logger.info("LinkedIn audience %s: status not refreshed: %s", audience.id, exc)
+                audience.write(
+                    {"last_status_date": fields.Datetime.now(), "last_error": self._linkedin_error_message(exc)}
+                )
+            done += 1
+        remaining = self.search_count(
+            domain + ["|", ("last_status_date", "=", False), ("last_status_date", "<=", stale_before)]
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
