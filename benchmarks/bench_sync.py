@@ -72,9 +72,9 @@ def fill_leads(env, count):
 
 def bare_create_rate(env):
     """Leads per second of a bare batched ``crm.lead`` create without tracking (the comparison)."""
-    from odoo.addons.linkedin_leadgen.models.linkedin_lead_importer import CREATE_CONTEXT
+    from odoo.addons.linkedin_leadgen.models.crm_lead import LEAD_CREATE_CONTEXT
 
-    Lead = env["crm.lead"].with_context(**CREATE_CONTEXT)
+    Lead = env["crm.lead"].with_context(**LEAD_CREATE_CONTEXT)
     source = env.ref("utm.utm_source_linkedin")
     country = env.ref("base.be")
     started = time.monotonic()

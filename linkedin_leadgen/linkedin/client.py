@@ -400,14 +400,17 @@ class LinkedInClient:
     def get_ad_account(self, account_id):
         return self.get(f"adAccounts/{encode_key(parse_urn_id(account_id))}", "adAccounts")
 
-    def iter_ad_accounts(self, status=None, ids=None):
-        """``adAccounts`` search (cursor paging), optionally filtered by status list and account ids."""
+    def iter_ad_accounts(self, status=None, ids=None, fields=None):
+        """``adAccounts`` search (cursor paging), optionally filtered by status list and account ids.
+
+        ``fields``: a projection (e.g. ``"id,name,referenceInfo"``: the company page's name in the same call).
+        """
         search = {}
         if status:
             search["status"] = {"values": [status] if isinstance(status, str) else list(status)}
         if ids:
             search["id"] = {"values": [account_urn(parse_urn_id(i)) for i in ids]}
-        params = {"q": "search", "search": search or None}
+        params = {"q": "search", "search": search or None, "fields": Raw(fields) if fields else None}
         return self.iter_cursor("adAccounts", "adAccounts", params)
 
     def iter_organization_acls(self, state="APPROVED"):

@@ -8,6 +8,7 @@ from . import linkedin_field_mapping
 from . import linkedin_matching_strategy
 from . import linkedin_form_submission
 from . import linkedin_sync_log
+from . import linkedin_lead_mapper
 from . import linkedin_lead_importer
 from . import linkedin_lead_form_sync
 from . import linkedin_ad_account_sync

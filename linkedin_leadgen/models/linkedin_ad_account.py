@@ -10,7 +10,7 @@ from .. import linkedin as li
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
-ACCOUNT_FIELDS = li.Raw("id,name,currency,status,type,reference,test,referenceInfo")
+ACCOUNT_FIELDS = "id,name,currency,status,type,reference,test,referenceInfo"
 
 # LinkedIn's codes are stored as LinkedIn sends them (other code compares ``role`` with "VIEWER"...).
 # LinkedIn adds values without notice (API notes, section 10), so these lists only serve display:
@@ -48,6 +48,7 @@ def humanize_code(code):
 
 class LinkedInAdAccount(models.Model):
     _name = "linkedin.ad.account"
+    _inherit = ["linkedin.sync.mixin"]
     _description = "LinkedIn Ad Account"
     _order = "name, id"
     _rec_names_search = ["name", "linkedin_id"]
@@ -166,9 +167,8 @@ class LinkedInAdAccount(models.Model):
             return self.browse()
 
         details = {}
-        # the search with a projection returns the company page's name (``referenceInfo``) in the same call
-        search = {"q": "search", "search": {"id": {"values": [li.account_urn(i) for i in account_roles]}}}
-        for account in client.iter_cursor("adAccounts", "adAccounts", {**search, "fields": ACCOUNT_FIELDS}):
+        # the projection returns the company page's name (``referenceInfo``) in the same call
+        for account in client.iter_ad_accounts(ids=list(account_roles), fields=ACCOUNT_FIELDS):
             details[str(account.get("id"))] = account
         for account_id in account_roles:
             if account_id not in details or "reference" not in details[account_id]:
@@ -216,7 +216,7 @@ class LinkedInAdAccount(models.Model):
         organization = (data.get("referenceInfo") or {}).get("organization") or {}
         reference = data.get("reference") or ""
         if not reference.startswith("urn:li:organization:"):
-            reference = f"urn:li:organization:{organization['id']}" if organization.get("id") else ""
+            reference = li.organization_urn(organization["id"]) if organization.get("id") else ""
         vals = {
             "name": data.get("name") or str(data.get("id")),
             "currency": data.get("currency") or False,

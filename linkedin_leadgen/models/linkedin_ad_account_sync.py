@@ -1,6 +1,16 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from odoo import fields, models
+
+from .. import linkedin as li
+
+_logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/linkedin_leadgen/webhook"
+SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
+RECONNECT_ERRORS = (li.ReauthorizationRequired, li.AuthRevokedError, li.AuthExpiredError)
 
 
 class LinkedInAdAccount(models.Model):
@@ -47,3 +57,93 @@ class LinkedInAdAccount(models.Model):
     def action_sync_now(self):
         """Sync these accounts now (within the time budget); the rest continues through the scheduler."""
         return self.env["linkedin.lead.importer"]._action_sync_accounts(self)
+
+    # ------------------------------------------------------------------
+    # Outcome of a run (the caller holds the account's lock)
+    # ------------------------------------------------------------------
+
+    def _add_lead_counts(self, run):
+        """Add the run's leads to the account's totals."""
+        self.ensure_one()
+        self.write(
+            {
+                "lead_created_count": self.lead_created_count + run.created,
+                "lead_updated_count": self.lead_updated_count + run.updated,
+            }
+        )
+
+    def _record_sync_outcome(self, run, date_start):
+        """Record how the run went: state, error and back-off on the account, a log line for the user."""
+        self.ensure_one()
+        error, now = run.error, fields.Datetime.now()
+        vals = {
+            "last_sync_date": now,
+            "lead_created_count": self.lead_created_count + run.created,
+            "lead_updated_count": self.lead_updated_count + run.updated,
+        }
+        if error:
+            failures = self.sync_failure_count + 1
+            retry_in = self._linkedin_retry_delay(error, failures)
+            vals.update(
+                sync_state="backlog" if isinstance(error, li.ThrottledError) else "error",
+                last_sync_error=self._linkedin_error_message(error, retry_in),
+                sync_failure_count=failures,
+            )
+            if retry_in:
+                vals["sync_paused_until"] = now + retry_in
+                self._linkedin_trigger_cron(SYNC_CRON, at=vals["sync_paused_until"])
+            if run.profile and isinstance(error, RECONNECT_ERRORS):
+                run.profile._mark_reconnect(vals["last_sync_error"])
+            _logger.warning("LinkedIn sync of ad account %s failed: %s", self.linkedin_id, vals["last_sync_error"])
+        else:
+            vals.update(
+                sync_state="backlog" if run.backlog else "idle",
+                last_sync_error="\n".join(run.warnings) or False,
+                sync_failure_count=0,
+                sync_paused_until=False,
+            )
+            if not run.backlog:
+                vals["last_success_date"] = now
+        self.write(vals)
+        quiet = run.trigger == "cron" and not (error or run.fetched or run.created or run.updated or run.failed)
+        if not quiet:
+            self.env["linkedin.sync.log"]._log_run(run, date_start, error and vals["last_sync_error"])
+
+    # ------------------------------------------------------------------
+    # Webhook subscription
+    # ------------------------------------------------------------------
+
+    def _ensure_webhook_subscription(self, client, warnings):
+        """Subscribe the account to LinkedIn's lead notifications when the webhook is on (and only then).
+
+        A refusal that retrying cannot fix is added to ``warnings``; a passing error is raised.
+        """
+        self.ensure_one()
+        enabled = self._linkedin_param_bool("linkedin_leadgen.webhook_enabled")
+        if enabled == bool(self.webhook_subscription_id):
+            return
+        try:
+            with self.env.cr.savepoint():
+                if enabled:
+                    url = self.get_base_url().rstrip("/") + WEBHOOK_PATH
+                    self.webhook_subscription_id = client.create_lead_notification(self.linkedin_id, url)
+                else:
+                    self._unsubscribe_webhook(client)
+        except li.LinkedInError as exc:
+            if exc.retryable:
+                raise
+            _logger.warning("LinkedIn webhook subscription of ad account %s: %s", self.linkedin_id, exc)
+            warnings.append(
+                self.env._(
+                    "The real-time webhook could not be set up: %(error)s", error=self._linkedin_error_message(exc)
+                )
+            )
+
+    def _unsubscribe_webhook(self, client):
+        """Remove the accounts' webhook subscriptions on LinkedIn (one already gone counts as removed)."""
+        for account in self.filtered("webhook_subscription_id"):
+            try:
+                client.delete_lead_notification(account.webhook_subscription_id)
+            except li.NotFoundError:
+                _logger.info("LinkedIn webhook subscription of %s was already gone", account.linkedin_id)
+            account.webhook_subscription_id = False

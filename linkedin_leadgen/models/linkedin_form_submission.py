@@ -2,10 +2,15 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
+from .. import linkedin as li
 from .linkedin_ad_account import humanize_code
+from .linkedin_sync_run import LeadItem
 
 # A failed submission is retried on this many later runs before it waits for a user.
 MAX_RETRIES = 5
@@ -107,6 +112,181 @@ class LinkedInFormSubmission(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    # ------------------------------------------------------------------
+    # Storage of imported items (the binding)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _linkedin_store_items(self, run, items):
+        """Create the submissions of new items (one create each for submissions, answers, consents) and
+        write the outcome of items imported again; count the outcome on ``run``."""
+        for item in items:
+            run.count(item)
+        new_items = [item for item in items if not item.submission]
+        rebound = [item for item in items if item.submission and item.rebound]
+        for item in items:
+            if item.submission:
+                vals = {}
+                if item.rebound:  # read again from its raw payload: its values and answers are replaced
+                    vals = self._linkedin_prepare_vals(run, item)
+                    for fname in ("linkedin_id", "account_id", "company_id", "raw_payload"):
+                        del vals[fname]
+                item.submission.write(
+                    {
+                        **vals,
+                        "state": item.state,
+                        "lead_id": item.lead_id or item.submission.lead_id.id,
+                        "error": item.error or False,
+                        "retry_count": item.submission.retry_count + (1 if item.submission.state == "failed" else 0),
+                    }
+                )
+        rebound_submissions = self.browse([item.submission.id for item in rebound])
+        if rebound:
+            rebound_submissions.answer_ids.unlink()
+            rebound_submissions.consent_ids.unlink()
+        if not new_items and not rebound:
+            return
+        submissions = self.create([self._linkedin_prepare_vals(run, item) for item in new_items])
+        pairs = [*zip(submissions, new_items, strict=True), *((item.submission, item) for item in rebound)]
+        answers = [
+            (submission.id, sequence, str(a.question_id), a.name, a.label, a.predefined_field or None, a.value)
+            for submission, item in pairs
+            for sequence, a in enumerate(item.decoded.answers)
+        ]
+        consents = [
+            (submission.id, sequence, str(c.consent_id), c.text, c.required, c.accepted)
+            for submission, item in pairs
+            for sequence, c in enumerate(item.decoded.consents)
+        ]
+        self._linkedin_insert_rows(
+            "linkedin.form.submission.answer",
+            ["submission_id", "sequence", "question_id", "name", "label", "predefined_field", "value"],
+            ["int4[]", "int4[]", "varchar[]", "varchar[]", "varchar[]", "varchar[]", "text[]"],
+            answers,
+        )
+        self._linkedin_insert_rows(
+            "linkedin.form.submission.consent",
+            ["submission_id", "sequence", "consent_id", "text", "required", "accepted"],
+            ["int4[]", "int4[]", "varchar[]", "text[]", "bool[]", "bool[]"],
+            consents,
+        )
+        (submissions | rebound_submissions).invalidate_recordset(["answer_ids", "consent_ids"])
+
+    @api.model
+    def _linkedin_insert_rows(self, model_name, columns, types, rows):
+        """Insert the answer and consent lines of a batch in one statement.
+
+        They are plain read-only values of the submission (no compute, no constraint, no default beyond
+        the audit columns): an ORM ``create()`` would spend most of the import building tens of
+        thousands of them one by one.
+        """
+        if not rows:
+            return
+        model = self.env[model_name]
+        model.flush_model()
+        values = [list(column) for column in zip(*rows, strict=True)]
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) SELECT *, %s, %s, %s, %s FROM %s",
+                SQL.identifier(model._table),
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+                SQL(
+                    "unnest(%s)",
+                    SQL(", ").join(
+                        SQL("%s::%s", value, SQL(sql_type)) for value, sql_type in zip(values, types, strict=True)
+                    ),
+                ),
+            )
+        )
+        model.invalidate_model()
+
+    @api.model
+    def _linkedin_prepare_vals(self, run, item):
+        by_field = item.decoded.by_field()
+        contact = item.lead_vals.get("contact_name") or li.clean(
+            " ".join(filter(None, (by_field.get("FIRST_NAME"), by_field.get("LAST_NAME"))))
+        )
+        email = item.lead_vals.get("email_from") or by_field.get("EMAIL") or by_field.get("WORK_EMAIL")
+        return {
+            "name": contact or email or item.linkedin_id,
+            "linkedin_id": item.linkedin_id,
+            "account_id": run.account.id or False,
+            "company_id": run.account.company_id.id or self.env.company.id,
+            "form_id": item.form_id,
+            "form_name": item.form_name or False,
+            "form_urn": item.form_urn or False,
+            "campaign_urn": item.campaign_urn or False,
+            "campaign_name": item.campaign_name or False,
+            "creative_urn": item.creative_urn or False,
+            "creative_name": item.creative_name or False,
+            "lead_type": item.lead_type or "SPONSORED",
+            "submitted_at": item.submitted_at,
+            "test_lead": item.test,
+            "contact_name": contact or False,
+            "email": email or False,
+            "hidden_fields": item.decoded.hidden_fields or False,
+            "raw_payload": item.payload or False,
+            "lead_id": item.lead_id or False,
+            "state": item.state or "new",
+            "error": item.error or False,
+        }
+
+    def _linkedin_item(self):
+        """The item of this stored submission, with the answers decoded when it was fetched (with their
+        question names, even if the form is gone since)."""
+        self.ensure_one()
+        answers = [
+            li.Answer(
+                question_id=int(answer.question_id) if (answer.question_id or "").isdigit() else answer.question_id,
+                name=answer.name or "",
+                label=answer.label or "",
+                predefined_field=answer.predefined_field or None,
+                value=answer.value or "",
+            )
+            for answer in self.answer_ids
+        ]
+        consents = [
+            li.Consent(consent.consent_id, consent.text or "", consent.required, consent.accepted)
+            for consent in self.consent_ids
+        ]
+        return LeadItem(
+            linkedin_id=self.linkedin_id,
+            submission=self,
+            form_id=self.form_id.id,
+            form_name=self.form_name or "",
+            form_urn=self.form_urn or "",
+            decoded=li.DecodedLead(answers=answers, consents=consents, hidden_fields=self.hidden_fields or {}),
+            campaign_urn=self.campaign_urn or "",
+            campaign_name=self.campaign_name or "",
+            creative_urn=self.creative_urn or "",
+            creative_name=self.creative_name or "",
+            lead_type=self.lead_type or "SPONSORED",
+            submitted_at=self.submitted_at,
+            test=self.test_lead,
+        )
+
+    @api.model
+    def _linkedin_mark_deleted(self, linkedin_id):
+        """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead."""
+        submissions = self.search([("linkedin_id", "=", linkedin_id)])
+        if not submissions:
+            return "unknown lead"
+        submissions.write({"state": "deleted"})
+        leads = submissions.lead_id
+        if leads:
+            body = Markup("<p>%s</p>") % self.env._(
+                "LinkedIn reports that the member's form submission %(id)s was deleted (e.g. the member "
+                "unregistered). The lead is kept; review it and its consents.",
+                id=linkedin_id,
+            )
+            leads._message_log_batch(bodies={lead.id: body for lead in leads})
+        return "deleted"
 
 
 class LinkedInFormSubmissionAnswer(models.Model):

@@ -59,3 +59,37 @@ class LinkedInSyncLog(models.Model):
     def _gc_old_logs(self):
         limit = fields.Datetime.now() - timedelta(days=LOG_RETENTION_DAYS)
         self.sudo().search([("date_start", "<", limit)]).unlink()
+
+    @api.model
+    def _log_run(self, run, date_start, error_message=None):
+        """Record one account's run (a ``SyncRun``) as a line of the sync history."""
+        error = error_message or (run.error and self.env["linkedin.sync.mixin"]._linkedin_error_message(run.error))
+        if run.busy:
+            state = "busy"
+            error = self.env._("Another synchronization of this account was running: this one was skipped.")
+        elif run.error:
+            state = "failed"
+        elif run.backlog:
+            state = "partial"
+        else:
+            state = "done"
+        calls = run.client.stats.get("total", 0) - run.calls_before if run.client else 0
+        return self.sudo().create(
+            {
+                "account_id": run.account.id,
+                "profile_id": run.profile.id if run.profile else False,
+                "company_id": run.account.company_id.id,
+                "date_start": date_start,
+                "date_end": fields.Datetime.now(),
+                "trigger": run.trigger,
+                "state": state,
+                "fetched_count": run.fetched,
+                "created_count": run.created,
+                "updated_count": run.updated,
+                "failed_count": run.failed,
+                "ignored_count": run.ignored,
+                "duplicate_count": run.duplicates,
+                "call_count": calls,
+                "error": error or ("\n".join(run.warnings) or False),
+            }
+        )

@@ -49,7 +49,7 @@ class LinkedInSyncMixin(models.AbstractModel):
         """The system parameter ``key`` as an integer in [minimum, maximum]; ``default`` when unset or unreadable."""
         value = self._linkedin_param(key)
         try:
-            value = int(value) if value is not False else default
+            value = int(value) if value not in (False, "False", "false") else default
         except ValueError:
             _logger.warning("System parameter %s is not a number: %r, %s is used", key, value, default)
             value = default
@@ -136,6 +136,58 @@ class LinkedInSyncMixin(models.AbstractModel):
                 reason = error.diag.message_primary or str(error).split("\n")[0]
             return _("The database refused the values: %(reason)s", reason=reason)
         return _("Unexpected error: %(error)s", error=str(error) or error.__class__.__name__)
+
+    # ------------------------------------------------------------------
+    # Isolation: one bad record never holds the others back
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def _linkedin_is_data_error(error):
+        """True when ``error`` may come from the data being written: isolate the record that caused it.
+
+        LinkedIn's errors (throttling, outage, revoked grant...), the network's and the database's own
+        (lock, serialization failure, lost connection) are not: the same work may succeed later.
+        """
+        return not isinstance(error, li.LinkedInError | psycopg2.OperationalError | psycopg2.InterfaceError)
+
+    @api.model
+    def _linkedin_isolated(self, work, run=None):
+        """Run ``work()`` in a savepoint; return None, or the error when it failed for its data.
+
+        On any failure the savepoint is rolled back, and so are the counters of ``run`` (an object with
+        ``snapshot()`` and ``restore()``); errors that are not about the data are raised again.
+        """
+        snapshot = run.snapshot() if run else None
+        try:
+            with self.env.cr.savepoint():
+                work()
+        except Exception as exc:
+            if run:
+                run.restore(snapshot)
+            if not self._linkedin_is_data_error(exc):
+                raise
+            return exc
+        return None
+
+    @api.model
+    def _linkedin_batch_or_each(self, items, work, on_error, run=None):
+        """``work(items)`` in one savepoint; when that fails for its data, ``work([item])`` for each item
+        in a savepoint of its own, and ``on_error(item, error)`` for those that fail again.
+
+        The batched path stays the fast one: items are isolated only after their batch failed.
+        """
+        items = list(items)
+        error = self._linkedin_isolated(lambda: work(items), run)
+        if error is None:
+            return
+        if len(items) > 1:
+            _logger.info("%s: a batch of %d failed, one by one now: %s", self._name, len(items), error)
+            for item in items:
+                error = self._linkedin_isolated(lambda item=item: work([item]), run)
+                if error is not None:
+                    on_error(item, error)
+        elif items:
+            on_error(items[0], error)
 
     # ------------------------------------------------------------------
     # Lock and cron

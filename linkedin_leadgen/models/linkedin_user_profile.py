@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from werkzeug.urls import url_join
 
@@ -19,7 +19,6 @@ OAUTH_HMAC_SCOPE = "linkedin_leadgen-oauth"
 # LinkedIn's authorization codes live 30 minutes; a state older than this is refused.
 OAUTH_STATE_MAX_AGE = 3600
 TOKEN_WARNING_DAYS = 14
-EPOCH = datetime(1970, 1, 1)
 MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
 # Written by the connection itself (authorization, account discovery, sync), never by a salesperson's
 # hand: linking an ad account to one's own profile would make the sync use the wrong LinkedIn grant.
@@ -50,7 +49,7 @@ class ReconnectRequired(UserError):
 class LinkedInUserProfile(models.Model):
     _name = "linkedin.user.profile"
     _description = "LinkedIn User Profile"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "linkedin.sync.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -210,13 +209,7 @@ class LinkedInUserProfile(models.Model):
                     client = profile._new_client(profile._get_linkedin_params(), tokens_from=sudo_profile)
                     for account in accounts:
                         try:
-                            client.delete_lead_notification(account.webhook_subscription_id)
-                        except li.NotFoundError:
-                            _logger.info(
-                                "LinkedIn profile %s: webhook subscription of account %s was already removed",
-                                profile.id,
-                                account.linkedin_id,
-                            )
+                            account._unsubscribe_webhook(client)
                         except li.LinkedInError as exc:
                             _logger.warning(
                                 "LinkedIn profile %s: could not remove webhook subscription of account %s: %s",
@@ -253,13 +246,13 @@ class LinkedInUserProfile(models.Model):
 
     @api.model
     def _get_linkedin_params(self):
-        get_param = self.env["ir.config_parameter"].sudo().get_param
+        param = self._linkedin_param
         return {
-            "client_id": get_param("linkedin_leadgen.client_id") or "",
-            "client_secret": get_param("linkedin_leadgen.client_secret") or "",
-            "api_url": get_param("linkedin_leadgen.api_url") or li.DEFAULT_API_URL,
-            "oauth_url": get_param("linkedin_leadgen.oauth_url") or li.DEFAULT_OAUTH_URL,
-            "version": get_param("linkedin_leadgen.api_version") or li.DEFAULT_VERSION,
+            "client_id": param("linkedin_leadgen.client_id", ""),
+            "client_secret": param("linkedin_leadgen.client_secret", ""),
+            "api_url": param("linkedin_leadgen.api_url", li.DEFAULT_API_URL),
+            "oauth_url": param("linkedin_leadgen.oauth_url", li.DEFAULT_OAUTH_URL),
+            "version": param("linkedin_leadgen.api_version", li.DEFAULT_VERSION),
         }
 
     def _get_oauth_scopes(self):
@@ -324,7 +317,7 @@ class LinkedInUserProfile(models.Model):
         member_id = me.get("id")
         self.sudo().write(
             {
-                "member_urn": member_id and f"urn:li:person:{member_id}",
+                "member_urn": member_id and li.person_urn(member_id),
                 "member_name": " ".join(part for part in (first, last) if part) or member_id,
             }
         )
@@ -335,18 +328,18 @@ class LinkedInUserProfile(models.Model):
         self.ensure_one()
         vals = {
             "access_token": tokens.access_token,
-            "token_expires_at": _from_epoch(tokens.expires_at),
+            "token_expires_at": li.epoch_to_datetime(tokens.expires_at),
             "scopes": " ".join(tokens.scopes or []) or self.sudo().scopes,
         }
         if tokens.refresh_token:
             vals["refresh_token"] = tokens.refresh_token
             if tokens.refresh_expires_at:
-                vals["refresh_token_expires_at"] = _from_epoch(tokens.refresh_expires_at)
+                vals["refresh_token_expires_at"] = li.epoch_to_datetime(tokens.refresh_expires_at)
         self.sudo().write(vals)
 
     def _has_scopes(self, scopes):
         self.ensure_one()
-        granted = set((self.sudo().scopes or "").replace(",", " ").split())
+        granted = set(li.split_scopes(self.sudo().scopes))
         return set(scopes) <= granted
 
     # ------------------------------------------------------------------
@@ -359,8 +352,8 @@ class LinkedInUserProfile(models.Model):
             kwargs = {
                 "access_token": tokens_from.access_token or None,
                 "refresh_token": tokens_from.refresh_token or None,
-                "expires_at": _to_epoch(tokens_from.token_expires_at),
-                "refresh_expires_at": _to_epoch(tokens_from.refresh_token_expires_at),
+                "expires_at": li.datetime_to_epoch(tokens_from.token_expires_at),
+                "refresh_expires_at": li.datetime_to_epoch(tokens_from.refresh_token_expires_at),
             }
         return li.LinkedInClient(
             params["api_url"],
@@ -391,7 +384,7 @@ class LinkedInUserProfile(models.Model):
             raise ReconnectRequired(self._reconnect_message(), profile_id=self.id, reason=profile.last_error)
         client = self._new_client(self._get_linkedin_params(), tokens_from=profile)
         client.on_tokens = profile._store_tokens
-        expires_at = _to_epoch(profile.token_expires_at)
+        expires_at = li.datetime_to_epoch(profile.token_expires_at)
         if expires_at and expires_at <= time.time() + 60:
             if not profile.refresh_token:
                 reason = self.env._("The LinkedIn access token expired.")
@@ -502,44 +495,9 @@ class _LinkedInErrors:
         if exc is None or not isinstance(exc, li.LinkedInError):
             return False
         profile = self.profile
-        _ = profile.env._
-        if isinstance(exc, li.ReauthorizationRequired | li.AuthRevokedError | li.AuthExpiredError):
-            if self.mark_reconnect:
-                reason = _("LinkedIn refused the authorization (%(error)s).", error=str(exc))
-                profile._mark_reconnect(reason)
-                raise ReconnectRequired(profile._reconnect_message(), profile_id=profile.id, reason=reason) from exc
-            raise UserError(_("LinkedIn refused the authorization: %(error)s", error=str(exc))) from exc
-        if isinstance(exc, li.InsufficientPermissionError):
-            raise UserError(
-                _(
-                    "LinkedIn denied access: the member lacks a role or the app lacks a permission (%(error)s).",
-                    error=str(exc),
-                )
-            ) from exc
-        if isinstance(exc, li.VersionSunsetError):
-            raise UserError(
-                _(
-                    "LinkedIn no longer supports the configured API version. "
-                    "An administrator has to choose a newer one in the settings (%(error)s).",
-                    error=str(exc),
-                )
-            ) from exc
-        if isinstance(exc, li.ThrottledError):
-            raise UserError(
-                _("LinkedIn asks to slow down; please try again later (%(error)s).", error=str(exc))
-            ) from exc
-        if exc.retryable:
-            raise UserError(
-                _("LinkedIn could not be reached; please try again later (%(error)s).", error=str(exc))
-            ) from exc
-        raise UserError(_("LinkedIn answered with an error: %(error)s", error=str(exc))) from exc
-
-
-def _from_epoch(value):
-    """Epoch seconds to a naive UTC datetime (Odoo's Datetime)."""
-    return datetime.fromtimestamp(int(value), timezone.utc).replace(tzinfo=None) if value else False
-
-
-def _to_epoch(value):
-    """Naive UTC datetime to epoch seconds."""
-    return int((value - EPOCH).total_seconds()) if value else None
+        reconnect = isinstance(exc, li.ReauthorizationRequired | li.AuthRevokedError | li.AuthExpiredError)
+        if reconnect and self.mark_reconnect:
+            reason = profile.env._("LinkedIn refused the authorization (%(error)s).", error=str(exc))
+            profile._mark_reconnect(reason)
+            raise ReconnectRequired(profile._reconnect_message(), profile_id=profile.id, reason=reason) from exc
+        raise UserError(profile._linkedin_error_message(exc)) from exc

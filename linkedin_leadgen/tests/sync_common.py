@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.addons.linkedin_leadgen import linkedin as li
-from odoo.addons.linkedin_leadgen.models import linkedin_lead_importer
 
 from .common import LinkedInCase, LinkedInCommon, LinkedInHttpCase
 
@@ -70,8 +69,9 @@ class LinkedInSyncCommon(LinkedInCommon):
 
     @contextmanager
     def _batch_size(self, size):
-        with patch.object(linkedin_lead_importer, "BATCH_SIZE", size):
-            yield
+        self._set_params(batch_size=str(size))
+        yield
+        self._set_params(batch_size="")
 
     @contextmanager
     def _cron_budget(self, seconds):

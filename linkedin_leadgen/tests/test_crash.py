@@ -18,7 +18,6 @@ from .odoo_child import OdooChildCase
 CHILD_SCRIPT = r"""
 import json, os, time
 from odoo.addons.linkedin_leadgen import linkedin as li
-from odoo.addons.linkedin_leadgen.models import linkedin_lead_importer as importer_module
 
 args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
 mode = args["mode"]
@@ -41,15 +40,15 @@ if mode == "setup":
     ))
 
 elif mode == "sync":
-    importer_module.BATCH_SIZE = args["batch"]
-    original = importer_module.LinkedInLeadImporter._store_items
+    Model = type(Submission)
+    original = Model._linkedin_store_items
 
-    def store_items(importer, run, items):
-        original(importer, run, items)
-        importer.env.flush_all()
+    def store_items(submissions, run, items):
+        original(submissions, run, items)
+        submissions.env.flush_all()
         out("STORED", len(items))  # written to the database, not committed yet
 
-    importer_module.LinkedInLeadImporter._store_items = store_items
+    Model._linkedin_store_items = store_items  # marks the moment to kill: the batch written, not committed
     importer = env["linkedin.lead.importer"]
     while True:
         result = importer._cron_sync()  # one slice, then the cron commits and calls again
@@ -105,9 +104,9 @@ class TestLinkedInCrash(OdooChildCase):
             "params": {
                 **self._emulator_params(emulator),
                 "linkedin_leadgen.cron_budget": "0",
+                "linkedin_leadgen.batch_size": "100",
             },
             "tokens": emulator.issue_tokens(),
-            "batch": 100,
         }
         setup = self._line(self._odoo("setup"), "SETUP")
         self.args.update(profile=setup["profile"], campaign=setup["campaign"])

@@ -31,7 +31,7 @@ class TestLinkedInAccountLock(BaseCase):
 
     def _lock(self, cr):
         env = api.Environment(cr, SUPERUSER_ID, {})
-        return env["linkedin.lead.importer"]._lock_account(env["linkedin.ad.account"].browse(self.account_id))
+        return env["linkedin.ad.account"].browse(self.account_id)._linkedin_try_lock()
 
     def test_second_run_skips_a_locked_account(self):
         with self.db.cursor() as cron_cr, self.db.cursor() as button_cr:

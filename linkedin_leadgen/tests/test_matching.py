@@ -6,8 +6,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged, users
 from odoo.tools import html2plaintext
 
-from odoo.addons.linkedin_leadgen.models.linkedin_lead_importer import LinkedInLeadImporter
-
 from .sync_common import LinkedInSyncCase
 
 
@@ -120,13 +118,14 @@ class TestLinkedInMatching(LinkedInSyncCase):
             self._add_lead(answers={"WORK_EMAIL": f"batch{index}@example.com", "COMPANY_NAME": f"Company {index}"})
         self._existing_lead(email_from="batch3@example.com", partner_name="Company 3")
         calls = []
-        original = LinkedInLeadImporter._find_leads
+        Lead = type(self.env["crm.lead"])
+        original = Lead._linkedin_search_matches
 
-        def counting(importer, run, fname, kind, values):
+        def counting(leads, run, fname, kind, values):  # a spy: the real search runs
             calls.append((fname, len(values)))
-            return original(importer, run, fname, kind, values)
+            return original(leads, run, fname, kind, values)
 
-        with patch.object(LinkedInLeadImporter, "_find_leads", counting):
+        with patch.object(Lead, "_linkedin_search_matches", counting):
             result = self._sync_accounts(self.europe)
         self.assertEqual((result["created"], result["updated"]), (39, 1))
         self.assertEqual(sorted(calls), [("email_from", 40), ("partner_name", 40)])

@@ -7,7 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.linkedin_leadgen.models.linkedin_lead_importer import _Item, _Run
+from odoo.addons.linkedin_leadgen.models.linkedin_sync_run import LeadItem, SyncRun
 
 from .sync_common import LinkedInSyncCase
 
@@ -376,15 +376,15 @@ class TestLinkedInSync(LinkedInSyncCase):
 
     def test_campaign_names_fetched_once_per_batch_when_not_projected(self):
         importer = self.env["linkedin.lead.importer"]
-        run = _Run(account=self.europe, trigger="manual")
-        run.profile, run.client = importer._get_account_client(self.europe)
+        run = SyncRun(account=self.europe, trigger="manual")
+        importer._connect_run(run)
         campaigns = [c for c in self.emulator.data.campaigns if c["account"].endswith(f":{self.europe.linkedin_id}")]
         items = [
-            _Item(linkedin_id=str(index), campaign_urn=f"urn:li:sponsoredCampaign:{campaign['id']}")
+            LeadItem(linkedin_id=str(index), campaign_urn=f"urn:li:sponsoredCampaign:{campaign['id']}")
             for index, campaign in enumerate(campaigns * 3)
         ]
         importer._fill_campaign_names(run, items)
         self.assertEqual(run.client.stats["adCampaigns"], 1, "one batch call for the whole batch")
         self.assertEqual({item.campaign_name for item in items}, {campaign["name"] for campaign in campaigns})
-        importer._fill_campaign_names(run, [_Item(linkedin_id="x", campaign_urn=items[0].campaign_urn)])
+        importer._fill_campaign_names(run, [LeadItem(linkedin_id="x", campaign_urn=items[0].campaign_urn)])
         self.assertEqual(run.client.stats["adCampaigns"], 1, "names are cached for the run")

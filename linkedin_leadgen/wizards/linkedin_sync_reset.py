@@ -65,7 +65,7 @@ class LinkedInSyncReset(models.TransientModel):
                 for account in accounts
             ]
         )
-        self.env["linkedin.lead.importer"]._trigger_cron()
+        self.env["linkedin.sync.mixin"]._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
