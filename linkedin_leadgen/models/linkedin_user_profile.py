@@ -19,6 +19,7 @@ OAUTH_HMAC_SCOPE = "linkedin_leadgen-oauth"
 # LinkedIn's authorization codes live 30 minutes; a state older than this is refused.
 OAUTH_STATE_MAX_AGE = 3600
 TOKEN_WARNING_DAYS = 14
+CLIENT_MAX_RETRIES = 4
 MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
 # Written by the connection itself (authorization, account discovery, sync), never by a salesperson's
 # hand: linking an ad account to one's own profile would make the sync use the wrong LinkedIn grant.
@@ -361,6 +362,9 @@ class LinkedInUserProfile(models.Model):
             params["client_id"],
             params["client_secret"],
             version=params["version"],
+            # the client's own bounded retries of a passing error, waited on the clock
+            max_retries=self._linkedin_param_int("linkedin_leadgen.client_max_retries", CLIENT_MAX_RETRIES),
+            sleep=self._linkedin_clock().sleep,
             **kwargs,
         )
 

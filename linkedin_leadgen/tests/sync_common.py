@@ -3,9 +3,6 @@
 """Helpers of the synchronization tests: a connected salesperson, emulated forms, sync shortcuts."""
 
 from contextlib import contextmanager
-from unittest.mock import patch
-
-from odoo.addons.linkedin_leadgen import linkedin as li
 
 from .common import LinkedInCase, LinkedInCommon, LinkedInHttpCase
 
@@ -81,8 +78,9 @@ class LinkedInSyncCommon(LinkedInCommon):
     @contextmanager
     def _no_client_retries(self):
         """The client's own bounded retries sleep between attempts; tests want the error at once."""
-        with patch.object(li.LinkedInClient, "_retry_delay", lambda self, error, attempt: None):
-            yield
+        self._set_params(client_max_retries="0")
+        yield
+        self._set_params(client_max_retries="")
 
 
 class LinkedInSyncCase(LinkedInSyncCommon, LinkedInCase):
