@@ -177,6 +177,7 @@ class TestAudienceCrash(OdooChildCase):
             client_secret=EMULATOR_CLIENT_SECRET,
             responses=5,
             dmp_not_found_window=0,
+            segment_delay=3600,  # the segment stays BUILDING however long a loaded machine takes
         ).start()
         self.addCleanup(emulator.stop)
         self.args = {
