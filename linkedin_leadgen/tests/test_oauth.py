@@ -64,6 +64,32 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         token_calls = [r for r in self.emulator.requests() if r["path"].endswith("/oauth/v2/accessToken")]
         self.assertEqual(len(token_calls), 1)
 
+    def test_user_without_email_connects(self):
+        """Connecting never depends on the user's e-mail address (Odoo refuses chatter posts without one)."""
+        self.user_salesperson.email = False
+        self.authenticate("li_salesperson", "li_salesperson")
+        location = self._linkedin_redirect(self.profile)
+        response = self.url_open(location, allow_redirects=False)
+        self.assertEqual(response.status_code, 303, response.text)
+        self.assertNotIn("error=", response.headers["Location"])
+        self.assertProfileConnected(self.profile)
+        self.assertFalse(self.profile.last_error)
+        self.assertIn("Connected to LinkedIn as Morgan Lee", "".join(self.profile.message_ids.mapped("body")))
+
+    def test_failure_after_exchange_lands_on_profile(self):
+        """LinkedIn failing after the code exchange: a readable error on the profile and a redirect to it."""
+        self.authenticate("li_salesperson", "li_salesperson")
+        location = self._linkedin_redirect(self.profile)
+        self.emulator.inject("me", "404", times=None)
+        with mute_logger("odoo.addons.linkedin_leadgen.controllers.main", "odoo.http"):
+            response = self.url_open(location, allow_redirects=False)
+        self.emulator.clear_faults()
+        self.assertEqual(response.status_code, 303, response.text)
+        self.assertIn(f"/{self.profile.id}?error=exchange_failed", response.headers["Location"])
+        self.profile.invalidate_recordset()
+        self.assertEqual(self.profile.state, "draft")
+        self.assertTrue(self.profile.last_error)
+
     def test_forged_state_refused(self):
         self.authenticate("li_salesperson", "li_salesperson")
         location = self._linkedin_redirect(self.profile)
