@@ -14,6 +14,8 @@ from .. import linkedin as li
 
 _logger = logging.getLogger(__name__)
 
+PROFILE_ACTION = "linkedin_leadgen.linkedin_user_profile_action"
+
 
 class LinkedInOAuthController(http.Controller):
     """LinkedIn sends the member's browser back here after the sign-in and permission dialog."""
@@ -70,7 +72,8 @@ class LinkedInOAuthController(http.Controller):
 
     @staticmethod
     def _profile_url(profile, **query):
-        url = f"/odoo/{profile._name}/{profile.id}"
+        # through the profiles' action: the form opens inside the LinkedIn Lead Gen menu, with its breadcrumb
+        url = f"/odoo/action-{PROFILE_ACTION}/{profile.id}"
         query = {key: value for key, value in query.items() if value}
         return f"{url}?{url_encode(query)}" if query else url
 

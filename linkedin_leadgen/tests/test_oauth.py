@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 from .common import LinkedInHttpCase
 
 CALLBACK = "/linkedin_leadgen/oauth/callback"
+PROFILE_ACTION = "action-linkedin_leadgen.linkedin_user_profile_action"
 
 
 @tagged("post_install", "-at_install")
@@ -52,7 +53,10 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         location = self._linkedin_redirect(self.profile)
         response = self.url_open(location, allow_redirects=False)
         self.assertEqual(response.status_code, 303, response.text)
-        self.assertTrue(response.headers["Location"].endswith(f"/odoo/linkedin.user.profile/{self.profile.id}"))
+        # inside the LinkedIn Lead Gen menu (its action in the URL), not a bare record without menu or breadcrumb
+        self.assertTrue(response.headers["Location"].endswith(f"/odoo/{PROFILE_ACTION}/{self.profile.id}"))
+        page = self.url_open(response.headers["Location"])
+        self.assertEqual(page.status_code, 200)
 
         self.assertProfileConnected(self.profile)
         self.assertEqual(self.profile.member_name, "Morgan Lee")
@@ -136,7 +140,7 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         self.assertIn("error=user_cancelled_login", location)
         response = self.url_open(location, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
-        self.assertIn(f"/odoo/linkedin.user.profile/{self.profile.id}", response.headers["Location"])
+        self.assertIn(f"/odoo/{PROFILE_ACTION}/{self.profile.id}?", response.headers["Location"])
         self.profile.invalidate_recordset()
         self.assertEqual(self.profile.state, "draft")
         self.assertIn("cancelled", self.profile.last_error)
