@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 
 MIN_SERVED = 300
 RECOMMENDED = 10000
+UNUSABLE_STATUSES = ("CANCELED", "PENDING_DELETION", "REMOVED")
 
 
 class LinkedInAudienceWizard(models.TransientModel):
@@ -48,6 +49,12 @@ class LinkedInAudienceWizard(models.TransientModel):
         help="I understand that LinkedIn will not serve ads to this audience while it has fewer than "
         "300 matched members.",
     )
+    existing_audience_id = fields.Many2one(
+        "linkedin.audience",
+        compute="_compute_existing_audience_id",
+        string="Existing Audience",
+        help="The audience this list already has on the chosen ad account.",
+    )
     missing_scope = fields.Boolean(compute="_compute_missing_scope")
     summary = fields.Html(compute="_compute_summary", sanitize=False)
 
@@ -75,8 +82,15 @@ class LinkedInAudienceWizard(models.TransientModel):
     @api.depends("profile_id")
     def _compute_available_account_ids(self):
         for wizard in self:
+            # a viewer cannot create audiences, a canceled or deleted account serves no ads, and an account
+            # without a company page cannot run the campaigns that target them
             wizard.available_account_ids = wizard.profile_id.ad_account_ids.filtered(
-                lambda a: a.active and (a.role or "").upper() != "VIEWER"
+                lambda a: (
+                    a.active
+                    and (a.role or "").upper() != "VIEWER"
+                    and (a.status or "ACTIVE") not in UNUSABLE_STATUSES
+                    and a.organization_urn
+                )
             )
 
     @api.depends("available_account_ids")
@@ -107,6 +121,17 @@ class LinkedInAudienceWizard(models.TransientModel):
                 wizard.size_level = "small"
             else:
                 wizard.size_level = "ok"
+
+    @api.depends("mailing_list_id", "ad_account_id")
+    def _compute_existing_audience_id(self):
+        Audience = self.env["linkedin.audience"].sudo()
+        for wizard in self:
+            list_id, account_id = wizard.mailing_list_id._origin.id, wizard.ad_account_id._origin.id
+            wizard.existing_audience_id = (
+                list_id
+                and account_id
+                and Audience.search([("mailing_list_id", "=", list_id), ("ad_account_id", "=", account_id)], limit=1)
+            )
 
     @api.depends("profile_id")
     def _compute_missing_scope(self):
@@ -219,14 +244,7 @@ class LinkedInAudienceWizard(models.TransientModel):
                     count=self.contact_count,
                 )
             )
-        existing = (
-            self.env["linkedin.audience"]
-            .sudo()
-            .search(
-                [("mailing_list_id", "=", self.mailing_list_id.id), ("ad_account_id", "=", self.ad_account_id.id)],
-                limit=1,
-            )
-        )
+        existing = self.existing_audience_id
         if existing:
             raise UserError(
                 _(
