@@ -52,7 +52,6 @@ class LinkedInAudienceWizard(models.TransientModel):
     existing_audience_id = fields.Many2one(
         "linkedin.audience",
         compute="_compute_existing_audience_id",
-        string="Existing Audience",
         help="The audience this list already has on the chosen ad account.",
     )
     missing_scope = fields.Boolean(compute="_compute_missing_scope")
