@@ -117,7 +117,11 @@ class TestAudienceUpload(AudienceCase):
         contacts[2].list_ids = [(3, self.mailing_list.id)]
         old_email = contacts[3].email
         contacts[3].email = "moved@example.org"
-        audience.action_upload()
+        action = audience.action_upload()
+        # the click says what it sent
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("2 contacts to add and 4 to remove", action["params"]["message"])
+        self.assertIn("6 of 6 changes sent", action["params"]["message"])
         self.assertSegmentUsers(audience, self._hashes(kept | new) | {hash_email("moved@example.org")})
         elements = []
         for request in self._user_requests(audience.segment_id, status=200)[first_requests:]:
@@ -131,7 +135,8 @@ class TestAudienceUpload(AudienceCase):
         self.assertEqual(audience.contact_sent_count, 6)
         # nothing changed: nothing sent
         requests = len(self._user_requests(audience.segment_id))
-        audience.action_upload()
+        action = audience.action_upload()
+        self.assertIn("Nothing to send", action["params"]["message"])
         self.assertEqual(len(self._user_requests(audience.segment_id)), requests)
         # the opted-out contact subscribes again
         self._opt_out(contacts[0], False)
@@ -169,6 +174,9 @@ class TestAudienceUpload(AudienceCase):
         self.assertEqual(audience.state, "ready")
         self.assertGreater(audience.matched_count, 0)
         self.assertEqual(audience.audience_size, 0, "under 300 matched members LinkedIn cannot serve it")
+        # and the form says why
+        self.assertIn("300", audience.audience_size_note)
+        self.assertIn("opted out", audience.audience_size_note)
         self.assertAlmostEqual(audience.match_rate, 100.0 * audience.matched_count / 40, places=1)
         # a change makes it UPDATING, the status cron brings it back to READY
         self._make_contacts(1, prefix="new")
