@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 
 MIN_SERVED = 300
 RECOMMENDED = 10000
+MAILING_LIST_ACTION = "mass_mailing.action_view_mass_mailing_lists"
 UNUSABLE_STATUSES = ("CANCELED", "PENDING_DELETION", "REMOVED")
 
 
@@ -274,7 +275,9 @@ class LinkedInAudienceWizard(models.TransientModel):
             profile = profiles.search([("user_id", "=", self.env.uid)], limit=1)
         if not profile:
             profile = profiles.create({"name": self.env.user.name})
-        return profile.action_authorize()
+        # once signed in on LinkedIn, the user comes back to the list to send it
+        return_url = f"/odoo/action-{MAILING_LIST_ACTION}/{self.mailing_list_id.id}"
+        return profile.with_context(linkedin_oauth_return_url=return_url).action_authorize()
 
     def action_create(self):
         """Create the audience and its LinkedIn segment, then upload within the time budget."""

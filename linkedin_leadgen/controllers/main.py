@@ -62,7 +62,8 @@ class LinkedInOAuthController(http.Controller):
                 )
             self._record_failure(profile, message)
             return request.redirect(self._profile_url(profile, error="exchange_failed"))
-        return request.redirect(self._profile_url(profile))
+        # back where the authorization started (the audience wizard's mailing list), else to the profile
+        return request.redirect(profile._pop_oauth_return_url() or self._profile_url(profile))
 
     @staticmethod
     def _record_failure(profile, message):
