@@ -338,6 +338,7 @@ class LinkedInUserProfile(models.Model):
             }
         )
         self._refresh_ad_accounts(client=client)
+        self._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
 
     def _store_tokens(self, tokens):
         """Store a :class:`Tokens` (on code exchange and every refresh)."""
