@@ -40,7 +40,7 @@ def main(argv=None):
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="ENDPOINT:FAULT[:TIMES]",
                         help="inject a fault; repeatable; ENDPOINT '*' means any")  # fmt: skip
     parser.add_argument("--consent", action="store_true",
-                        help="show LinkedIn's Allow / Cancel page when authorizing (default: approve at once)")  # fmt: skip
+                        help="show an Allow / Cancel page when authorizing (default: approve at once)")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
