@@ -302,3 +302,14 @@ def test_consent_page_allow_and_cancel():
         answer = requests.get(client.authorization_url(redirect_uri, AUDIENCE_SCOPES, "s"), allow_redirects=False,
                               timeout=10)  # fmt: skip
         assert answer.status_code == 302 and "code=" in answer.headers["Location"]
+
+
+def test_generated_email_addresses_are_ascii():
+    """Names keep their accents (Zoë, Müller), e-mail addresses do not: a demo shows addresses people type."""
+    data = LinkedInEmulator(responses=300, seed=7).data
+    names = [data.persona(index)["LAST_NAME"] + data.persona(index)["FIRST_NAME"] for index in range(300)]
+    assert any(not name.isascii() for name in names), "the data set has accented names"
+    for index in range(300):
+        persona = data.persona(index)
+        for key in ("EMAIL", "WORK_EMAIL", "WEBSITE"):
+            assert persona[key].isascii(), persona[key]

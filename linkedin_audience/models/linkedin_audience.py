@@ -95,6 +95,9 @@ class LinkedInAudience(models.Model):
     audience_size = fields.Integer(
         readonly=True, copy=False, help="Members LinkedIn can target with this audience (after its own filters)."
     )
+    match_ratio = fields.Float(
+        compute="_compute_match_rate", string="Match Rate", help="Matched members / contacts sent (as a ratio)."
+    )
     audience_size_note = fields.Char(compute="_compute_audience_size_note", string="Why This Size")
     match_rate = fields.Float(compute="_compute_match_rate", digits=(16, 1), help="Matched members / contacts sent.")
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
@@ -121,7 +124,8 @@ class LinkedInAudience(models.Model):
     def _compute_match_rate(self):
         for audience in self:
             sent = audience.contact_sent_count
-            audience.match_rate = 100.0 * audience.matched_count / sent if sent else 0.0
+            audience.match_ratio = audience.matched_count / sent if sent else 0.0
+            audience.match_rate = 100.0 * audience.match_ratio
 
     @api.depends("state", "audience_size")
     def _compute_audience_size_note(self):

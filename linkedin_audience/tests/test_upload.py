@@ -178,6 +178,7 @@ class TestAudienceUpload(AudienceCase):
         self.assertIn("300", audience.audience_size_note)
         self.assertIn("opted out", audience.audience_size_note)
         self.assertAlmostEqual(audience.match_rate, 100.0 * audience.matched_count / 40, places=1)
+        self.assertAlmostEqual(audience.match_ratio, audience.matched_count / 40, places=3, msg="shown as a %")
         # a change makes it UPDATING, the status cron brings it back to READY
         self._make_contacts(1, prefix="new")
         audience.action_upload()

@@ -46,7 +46,7 @@ class LinkedInAudienceWizard(models.TransientModel):
         [("too_small", "Too small"), ("small", "Small"), ("ok", "Good")], compute="_compute_counts"
     )
     confirm_small = fields.Boolean(
-        string="Send it anyway",
+        string="I understand; create the audience anyway",
         help="I understand that LinkedIn will not serve ads to this audience while it has fewer than "
         "300 matched members.",
     )
@@ -240,7 +240,8 @@ class LinkedInAudienceWizard(models.TransientModel):
             raise UserError(
                 _(
                     "This list has only %(count)s contacts to send: LinkedIn does not serve ads to an audience "
-                    "with fewer than 300 matched members. Tick Send it anyway to create it nevertheless.",
+                    "with fewer than 300 matched members. Tick 'I understand; create the audience anyway' to "
+                    "create it nevertheless.",
                     count=self.contact_count,
                 )
             )
