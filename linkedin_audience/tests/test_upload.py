@@ -234,6 +234,21 @@ class TestAudienceUpload(AudienceCase):
         self.assertTrue(self.emulator.segment_users(audience.segment_id))
         self.assertFalse(audience.keep_in_step)
 
+    def test_archive_and_remove_without_email_address(self):
+        """A marketer whose user has no e-mail address can still remove an audience from LinkedIn."""
+        self._make_contacts(3)
+        audience = self._create_audience()
+        self.user_marketing.email = False
+        action = audience.action_archive()
+        wizard = (
+            self.env[action["res_model"]].with_user(self.user_marketing).with_context(**action["context"]).create({})
+        )
+        wizard.linkedin_action = "remove"
+        wizard.action_confirm()
+        self.assertFalse(audience.active)
+        self.assertFalse(audience.segment_id)
+        self.assertIn("removed from LinkedIn", "".join(audience.message_ids.mapped("body")))
+
     def test_delete_removes_the_segment_on_linkedin(self):
         self._make_contacts(3)
         audience = self._create_audience()
