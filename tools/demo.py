@@ -283,7 +283,13 @@ def point_odoo_at(db, emulator_url, port):
         "UPDATE ir_cron SET active = false WHERE id IN (SELECT res_id FROM ir_model_data "
         "WHERE module = 'crm_iap_enrich' AND name = 'ir_cron_lead_enrichment')",
     )
-    if done is None or cron_done is None:
+    # a new emulator knows no token of the last run: its profiles have to be authorized again
+    reconnect = psql(
+        db,
+        "UPDATE linkedin_user_profile SET state = 'reconnect', last_error = 'The demo''s emulated LinkedIn was "
+        "restarted and forgot this authorization: click Authorize again.' WHERE state = 'connected'",
+    )
+    if done is None or cron_done is None or reconnect is None:
         fail(f"could not set the LinkedIn system parameters in {db}")
 
 
