@@ -275,3 +275,41 @@ def test_post_without_content_length_is_411(emu, api):
     assert answer.status == 411 and json.loads(answer.read())["code"] == "LENGTH_REQUIRED"
     connection.close()
     assert api.get("/me").ok  # the server is fine afterwards
+
+
+def test_consent_page_allow_and_cancel():
+    """With ``consent`` the authorization URL shows LinkedIn's permission page; Allow gives a code, Cancel
+    the error LinkedIn sends; without it (the tests' default) the code comes at once."""
+    redirect_uri = "http://127.0.0.1:8999/callback"
+    with LinkedInEmulator(responses=1, consent=True) as emu:
+        client = LinkedInClient(emu.api_url, emu.oauth_url, "emu-client", "emu-secret", max_retries=0)
+        url = client.authorization_url(redirect_uri, AUDIENCE_SCOPES, "the-state")
+        page = requests.get(url, allow_redirects=False, timeout=10)
+        assert page.status_code == 200
+        assert "text/html" in page.headers["Content-Type"]
+        for words in ("Allow", "Cancel", "Morgan Lee", "rw_dmp_segments", 'value="the-state"'):
+            assert words in page.text
+        allowed = requests.get(url + "&consent=allow", allow_redirects=False, timeout=10)
+        assert allowed.status_code == 302
+        query = parse_qs(urlsplit(allowed.headers["Location"]).query)
+        assert query["state"] == ["the-state"] and query["code"]
+        assert client.exchange_code(query["code"][0], redirect_uri).access_token
+        cancelled = requests.get(url + "&consent=cancel", allow_redirects=False, timeout=10)
+        query = parse_qs(urlsplit(cancelled.headers["Location"]).query)
+        assert query["error"] == ["user_cancelled_authorize"] and "code" not in query
+    with LinkedInEmulator(responses=1) as emu:
+        client = LinkedInClient(emu.api_url, emu.oauth_url, "emu-client", "emu-secret", max_retries=0)
+        answer = requests.get(client.authorization_url(redirect_uri, AUDIENCE_SCOPES, "s"), allow_redirects=False,
+                              timeout=10)  # fmt: skip
+        assert answer.status_code == 302 and "code=" in answer.headers["Location"]
+
+
+def test_generated_email_addresses_are_ascii():
+    """Names keep their accents (Zoë, Müller), e-mail addresses do not: a demo shows addresses people type."""
+    data = LinkedInEmulator(responses=300, seed=7).data
+    names = [data.persona(index)["LAST_NAME"] + data.persona(index)["FIRST_NAME"] for index in range(300)]
+    assert any(not name.isascii() for name in names), "the data set has accented names"
+    for index in range(300):
+        persona = data.persona(index)
+        for key in ("EMAIL", "WORK_EMAIL", "WEBSITE"):
+            assert persona[key].isascii(), persona[key]

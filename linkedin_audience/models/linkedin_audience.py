@@ -95,6 +95,10 @@ class LinkedInAudience(models.Model):
     audience_size = fields.Integer(
         readonly=True, copy=False, help="Members LinkedIn can target with this audience (after its own filters)."
     )
+    match_ratio = fields.Float(
+        compute="_compute_match_rate", string="Match Rate", help="Matched members / contacts sent (as a ratio)."
+    )
+    audience_size_note = fields.Char(compute="_compute_audience_size_note", string="Why This Size")
     match_rate = fields.Float(compute="_compute_match_rate", digits=(16, 1), help="Matched members / contacts sent.")
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
     last_status_date = fields.Datetime(string="Last Status Check", readonly=True, copy=False)
@@ -120,7 +124,20 @@ class LinkedInAudience(models.Model):
     def _compute_match_rate(self):
         for audience in self:
             sent = audience.contact_sent_count
-            audience.match_rate = 100.0 * audience.matched_count / sent if sent else 0.0
+            audience.match_ratio = audience.matched_count / sent if sent else 0.0
+            audience.match_rate = 100.0 * audience.match_ratio
+
+    @api.depends("state", "audience_size")
+    def _compute_audience_size_note(self):
+        note = self.env._(
+            "LinkedIn gives an audience size (and serves ads to the audience) only once at least 300 members "
+            "match; below that it shows 0. A contact matches only when the hashed address is one of the e-mail "
+            "addresses of a LinkedIn account, so usually only part of the list matches, and members who opted "
+            "out of ads based on data from other companies in their LinkedIn settings never match."
+        )
+        for audience in self:
+            counted = audience.state in ("ready", "updating", "archived")
+            audience.audience_size_note = note if counted and audience.audience_size < 300 else False
 
     @api.depends("upload_total", "upload_done", "upload_pending")
     def _compute_progress(self):
@@ -206,8 +223,9 @@ class LinkedInAudience(models.Model):
                     )
                 )
             audience._plan_upload(retry_failed=True)
+        planned = {audience: audience._pending_counts() for audience in self}
         self._upload_within(deadline)
-        return True
+        return self._upload_notification(planned)
 
     def action_refresh_status(self):
         """Read the segment's status and counts from LinkedIn."""

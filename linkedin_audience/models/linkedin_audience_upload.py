@@ -57,6 +57,49 @@ class LinkedInAudience(models.Model):
         self.write(vals)
         return pending
 
+    def _pending_counts(self):
+        """``(to add, to remove)``: the changes the current upload still has to send."""
+        self.ensure_one()
+        counts = dict(
+            self.env["linkedin.audience.member"]._read_group(
+                [("audience_id", "=", self.id), ("state", "in", ("to_add", "to_remove"))], ["state"], ["__count"]
+            )
+        )
+        return counts.get("to_add", 0), counts.get("to_remove", 0)
+
+    def _upload_notification(self, planned):
+        """The notification of "Update now": what each audience had to send and what was sent."""
+        lines = []
+        for audience, (to_add, to_remove) in planned.items():
+            if not to_add + to_remove:
+                lines.append(
+                    self.env._("%(name)s: Nothing to send, LinkedIn already has the list.", name=audience.name)
+                )
+                continue
+            line = self.env._(
+                "%(name)s: %(add)s contacts to add and %(remove)s to remove; %(done)s of %(total)s changes sent.",
+                name=audience.name,
+                add=to_add,
+                remove=to_remove,
+                done=audience.upload_done,
+                total=audience.upload_total,
+            )
+            if audience._is_uploading():
+                line += " " + self.env._("The rest continues in the background.")
+            if audience.last_error:
+                line += " " + audience.last_error
+            lines.append(line)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("LinkedIn audience update"),
+                "message": "\n".join(lines),
+                "type": "warning" if any(self.mapped("last_error")) else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def _is_uploading(self):
         self.ensure_one()
         return self.upload_pending and self.state == "uploading"

@@ -117,7 +117,11 @@ class TestAudienceUpload(AudienceCase):
         contacts[2].list_ids = [(3, self.mailing_list.id)]
         old_email = contacts[3].email
         contacts[3].email = "moved@example.org"
-        audience.action_upload()
+        action = audience.action_upload()
+        # the click says what it sent
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("2 contacts to add and 4 to remove", action["params"]["message"])
+        self.assertIn("6 of 6 changes sent", action["params"]["message"])
         self.assertSegmentUsers(audience, self._hashes(kept | new) | {hash_email("moved@example.org")})
         elements = []
         for request in self._user_requests(audience.segment_id, status=200)[first_requests:]:
@@ -131,7 +135,8 @@ class TestAudienceUpload(AudienceCase):
         self.assertEqual(audience.contact_sent_count, 6)
         # nothing changed: nothing sent
         requests = len(self._user_requests(audience.segment_id))
-        audience.action_upload()
+        action = audience.action_upload()
+        self.assertIn("Nothing to send", action["params"]["message"])
         self.assertEqual(len(self._user_requests(audience.segment_id)), requests)
         # the opted-out contact subscribes again
         self._opt_out(contacts[0], False)
@@ -169,7 +174,11 @@ class TestAudienceUpload(AudienceCase):
         self.assertEqual(audience.state, "ready")
         self.assertGreater(audience.matched_count, 0)
         self.assertEqual(audience.audience_size, 0, "under 300 matched members LinkedIn cannot serve it")
+        # and the form says why
+        self.assertIn("300", audience.audience_size_note)
+        self.assertIn("opted out", audience.audience_size_note)
         self.assertAlmostEqual(audience.match_rate, 100.0 * audience.matched_count / 40, places=1)
+        self.assertAlmostEqual(audience.match_ratio, audience.matched_count / 40, places=3, msg="shown as a %")
         # a change makes it UPDATING, the status cron brings it back to READY
         self._make_contacts(1, prefix="new")
         audience.action_upload()
@@ -224,6 +233,21 @@ class TestAudienceUpload(AudienceCase):
         self.assertTrue(audience.segment_id, "left on LinkedIn")
         self.assertTrue(self.emulator.segment_users(audience.segment_id))
         self.assertFalse(audience.keep_in_step)
+
+    def test_archive_and_remove_without_email_address(self):
+        """A marketer whose user has no e-mail address can still remove an audience from LinkedIn."""
+        self._make_contacts(3)
+        audience = self._create_audience()
+        self.user_marketing.email = False
+        action = audience.action_archive()
+        wizard = (
+            self.env[action["res_model"]].with_user(self.user_marketing).with_context(**action["context"]).create({})
+        )
+        wizard.linkedin_action = "remove"
+        wizard.action_confirm()
+        self.assertFalse(audience.active)
+        self.assertFalse(audience.segment_id)
+        self.assertIn("removed from LinkedIn", "".join(audience.message_ids.mapped("body")))
 
     def test_delete_removes_the_segment_on_linkedin(self):
         self._make_contacts(3)

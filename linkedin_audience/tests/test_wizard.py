@@ -76,6 +76,43 @@ class TestAudienceWizard(AudienceCase):
         with self.assertRaisesRegex(UserError, "other than viewer"):
             wizard.action_create()
 
+    def test_only_usable_accounts_are_offered(self):
+        """Canceled accounts and accounts without a company page are not offered."""
+        accounts = self.profile.ad_account_ids
+        canceled = accounts.filtered(lambda a: a.status == "CANCELED")
+        no_page = accounts.filtered(lambda a: not a.organization_urn)
+        self.assertTrue(canceled and no_page, "the emulator has both kinds")
+        wizard = self._open_wizard().save()
+        self.assertFalse(wizard.available_account_ids & (canceled | no_page))
+        self.assertIn(self.account, wizard.available_account_ids)
+
+    def test_existing_audience_said_when_the_account_is_chosen(self):
+        self._make_contacts(3)
+        audience = self._create_audience()
+        form = self._open_wizard()
+        self.assertEqual(form.ad_account_id, self.account)
+        self.assertEqual(form.existing_audience_id, audience.sudo())
+        other = self.profile.ad_account_ids.filtered(lambda a: a.name == "Acme North America")
+        self.assertTrue(other)
+        form.ad_account_id = other
+        self.assertFalse(form.existing_audience_id)
+
+    def test_authorize_without_connected_profile(self):
+        """With no connected profile the form can be saved (no required field in the way) and the button
+        opens LinkedIn's authorization, or says which group to ask an administrator for."""
+        self.profile.sudo().user_id = self.user_manager
+        self.profile.sudo().share_for_audiences = False
+        self._make_contacts(3)
+        form = self._open_wizard()
+        self.assertFalse(form.available_profile_ids)
+        wizard = form.save()
+        with self.assertRaisesRegex(UserError, "Ask a LinkedIn Lead Gen administrator"):
+            wizard.action_authorize_profile()
+        self.user_marketing.groups_id += self.env.ref("linkedin_leadgen.group_linkedin_leadgen_salesperson")
+        action = wizard.action_authorize_profile()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertTrue(action["url"].startswith(self.emulator.oauth_url))
+
     def test_profile_without_audience_scope_must_reauthorize(self):
         self.profile.sudo().user_id = self.user_manager
         scopes = ["r_ads", "r_marketing_leadgen_automation", "r_organization_admin", "r_basicprofile"]

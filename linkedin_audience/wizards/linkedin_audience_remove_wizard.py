@@ -41,7 +41,8 @@ class LinkedInAudienceRemoveWizard(models.TransientModel):
                 audience.write(
                     {"segment_id": False, "ad_segment_urn": False, "upload_pending": False, "keep_in_step": False}
                 )
-                audience.message_post(body=self.env._("The audience was removed from LinkedIn."))
+                # a log, not a post: posting needs the user's e-mail address
+                audience._message_log(body=self.env._("The audience was removed from LinkedIn."))
         else:
             audiences.write({"keep_in_step": False, "upload_pending": False})
         audiences = audiences.with_context(linkedin_audience_confirmed=True)

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 
 MIN_SERVED = 300
 RECOMMENDED = 10000
+MAILING_LIST_ACTION = "mass_mailing.action_view_mass_mailing_lists"
+UNUSABLE_STATUSES = ("CANCELED", "PENDING_DELETION", "REMOVED")
 
 
 class LinkedInAudienceWizard(models.TransientModel):
@@ -44,9 +46,14 @@ class LinkedInAudienceWizard(models.TransientModel):
         [("too_small", "Too small"), ("small", "Small"), ("ok", "Good")], compute="_compute_counts"
     )
     confirm_small = fields.Boolean(
-        string="Send it anyway",
+        string="I understand; create the audience anyway",
         help="I understand that LinkedIn will not serve ads to this audience while it has fewer than "
         "300 matched members.",
+    )
+    existing_audience_id = fields.Many2one(
+        "linkedin.audience",
+        compute="_compute_existing_audience_id",
+        help="The audience this list already has on the chosen ad account.",
     )
     missing_scope = fields.Boolean(compute="_compute_missing_scope")
     summary = fields.Html(compute="_compute_summary", sanitize=False)
@@ -75,8 +82,15 @@ class LinkedInAudienceWizard(models.TransientModel):
     @api.depends("profile_id")
     def _compute_available_account_ids(self):
         for wizard in self:
+            # a viewer cannot create audiences, a canceled or deleted account serves no ads, and an account
+            # without a company page cannot run the campaigns that target them
             wizard.available_account_ids = wizard.profile_id.ad_account_ids.filtered(
-                lambda a: a.active and (a.role or "").upper() != "VIEWER"
+                lambda a: (
+                    a.active
+                    and (a.role or "").upper() != "VIEWER"
+                    and (a.status or "ACTIVE") not in UNUSABLE_STATUSES
+                    and a.organization_urn
+                )
             )
 
     @api.depends("available_account_ids")
@@ -107,6 +121,17 @@ class LinkedInAudienceWizard(models.TransientModel):
                 wizard.size_level = "small"
             else:
                 wizard.size_level = "ok"
+
+    @api.depends("mailing_list_id", "ad_account_id")
+    def _compute_existing_audience_id(self):
+        Audience = self.env["linkedin.audience"].sudo()
+        for wizard in self:
+            list_id, account_id = wizard.mailing_list_id._origin.id, wizard.ad_account_id._origin.id
+            wizard.existing_audience_id = (
+                list_id
+                and account_id
+                and Audience.search([("mailing_list_id", "=", list_id), ("ad_account_id", "=", account_id)], limit=1)
+            )
 
     @api.depends("profile_id")
     def _compute_missing_scope(self):
@@ -215,18 +240,12 @@ class LinkedInAudienceWizard(models.TransientModel):
             raise UserError(
                 _(
                     "This list has only %(count)s contacts to send: LinkedIn does not serve ads to an audience "
-                    "with fewer than 300 matched members. Tick Send it anyway to create it nevertheless.",
+                    "with fewer than 300 matched members. Tick 'I understand; create the audience anyway' to "
+                    "create it nevertheless.",
                     count=self.contact_count,
                 )
             )
-        existing = (
-            self.env["linkedin.audience"]
-            .sudo()
-            .search(
-                [("mailing_list_id", "=", self.mailing_list_id.id), ("ad_account_id", "=", self.ad_account_id.id)],
-                limit=1,
-            )
-        )
+        existing = self.existing_audience_id
         if existing:
             raise UserError(
                 _(
@@ -257,7 +276,9 @@ class LinkedInAudienceWizard(models.TransientModel):
             profile = profiles.search([("user_id", "=", self.env.uid)], limit=1)
         if not profile:
             profile = profiles.create({"name": self.env.user.name})
-        return profile.action_authorize()
+        # once signed in on LinkedIn, the user comes back to the list to send it
+        return_url = f"/odoo/action-{MAILING_LIST_ACTION}/{self.mailing_list_id.id}"
+        return profile.with_context(linkedin_oauth_return_url=return_url).action_authorize()
 
     def action_create(self):
         """Create the audience and its LinkedIn segment, then upload within the time budget."""

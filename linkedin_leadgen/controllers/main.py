@@ -14,6 +14,8 @@ from .. import linkedin as li
 
 _logger = logging.getLogger(__name__)
 
+PROFILE_ACTION = "linkedin_leadgen.linkedin_user_profile_action"
+
 
 class LinkedInOAuthController(http.Controller):
     """LinkedIn sends the member's browser back here after the sign-in and permission dialog."""
@@ -35,28 +37,44 @@ class LinkedInOAuthController(http.Controller):
                     error=error,
                     description=error_description or "",
                 )
-            profile.sudo().last_error = message
-            profile.message_post(body=message)
+            self._record_failure(profile, message)
             return request.redirect(self._profile_url(profile, error=error))
         if not code:
             raise Forbidden()
 
         try:
             profile._finish_authorization(code)
-        except UserError as exc:
+            # a log, not a post: posting needs the user's e-mail address, connecting must not
+            profile._message_log(
+                body=request.env._("Connected to LinkedIn as %(member)s.", member=profile.sudo().member_name or "")
+            )
+        except Exception as exc:
             # keep what the exchange stored (nothing on failure) and show the reason on the profile
             request.env.cr.rollback()
-            profile.sudo().last_error = str(exc)
-            profile.message_post(body=str(exc))
+            if isinstance(exc, UserError):
+                message = str(exc)
+            else:
+                _logger.exception("LinkedIn OAuth callback: connecting profile %s failed", profile.id)
+                message = request.env._(
+                    "Connecting to LinkedIn failed (%(error)s). Click Authorize to try again; if it fails again, "
+                    "ask your administrator to look at Odoo's log.",
+                    error=exc.__class__.__name__,
+                )
+            self._record_failure(profile, message)
             return request.redirect(self._profile_url(profile, error="exchange_failed"))
-        profile.message_post(
-            body=request.env._("Connected to LinkedIn as %(member)s.", member=profile.sudo().member_name or "")
-        )
-        return request.redirect(self._profile_url(profile))
+        # back where the authorization started (the audience wizard's mailing list), else to the profile
+        return request.redirect(profile._pop_oauth_return_url() or self._profile_url(profile))
+
+    @staticmethod
+    def _record_failure(profile, message):
+        """Show why the profile is not connected, on the form and in the chatter (no e-mail address needed)."""
+        profile.sudo().last_error = message
+        profile._message_log(body=message)
 
     @staticmethod
     def _profile_url(profile, **query):
-        url = f"/odoo/{profile._name}/{profile.id}"
+        # through the profiles' action: the form opens inside the LinkedIn Lead Gen menu, with its breadcrumb
+        url = f"/odoo/action-{PROFILE_ACTION}/{profile.id}"
         query = {key: value for key, value in query.items() if value}
         return f"{url}?{url_encode(query)}" if query else url
 

@@ -1,4 +1,4 @@
-"""Run the emulator: ``python -m odoo.addons.linkedin_leadgen.emulator --port 8069 --responses 10000``."""
+"""Run the emulator: ``python -m odoo.addons.linkedin_leadgen.emulator --port 8900 --responses 10000 --consent``."""
 
 import argparse
 import inspect
@@ -39,12 +39,15 @@ def main(argv=None):
                         help="seconds a DMP segment stays BUILDING or UPDATING (default: %(default)s)")  # fmt: skip
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="ENDPOINT:FAULT[:TIMES]",
                         help="inject a fault; repeatable; ENDPOINT '*' means any")  # fmt: skip
+    parser.add_argument("--consent", action="store_true",
+                        help="show an Allow / Cancel page when authorizing (default: approve at once)")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s")
     emu = LinkedInEmulator(client_id=args.client_id, client_secret=args.client_secret, responses=args.responses,
                            seed=args.seed, page_cap=args.page_cap, host=args.host, port=args.port,
-                           dmp_not_found_window=args.not_found_window, segment_delay=args.segment_delay)  # fmt: skip
+                           dmp_not_found_window=args.not_found_window, segment_delay=args.segment_delay,
+                           consent=args.consent)  # fmt: skip
     for endpoint, fault, times in args.fault:
         emu.inject(endpoint, fault, times=times)
     with emu:

@@ -6,6 +6,7 @@ windows a bisection.
 """
 
 import random
+import unicodedata
 import uuid
 from bisect import bisect_left
 from collections.abc import Mapping
@@ -32,6 +33,12 @@ DAY_MS = 86_400_000
 RETENTION_MS = 365 * DAY_MS
 SPREAD_DAYS = 300
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def ascii_fold(text):
+    """``text`` without its accents (é → e, ß → ss); what is left outside ASCII is dropped."""
+    text = text.replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 class _Lead:
@@ -320,8 +327,9 @@ class EmulatorData:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         company, industry, size = rng.choice(COMPANIES)
         code, country, city, state, zip_code, prefix = rng.choice(LOCATIONS)
-        domain = company.lower().replace(" ", "-") + ".example.com"
-        local = f"{first}.{last}".lower().replace("'", "")
+        domain = ascii_fold(company.lower().replace(" ", "-")) + ".example.com"
+        # people type their addresses in ASCII: Lefèvre is lefevre@, Müller is muller@
+        local = ascii_fold(f"{first}.{last}".lower().replace("'", "").replace(" ", ""))
         values = {
             "FIRST_NAME": first, "LAST_NAME": last, "EMAIL": f"{local}{index}@mail.example.org",
             "WORK_EMAIL": f"{local}@{domain}", "PHONE_NUMBER": f"{prefix} {rng.randrange(100000, 999999)}",

@@ -37,7 +37,7 @@ class LinkedInEmulator:
     def __init__(self, client_id="emu-client", client_secret="emu-secret", responses=50, seed=1, page_cap=100,
                  dmp_batch_cap=10000, active_versions=None, host="127.0.0.1", port=0, *, segment_delay=10.0,
                  dmp_not_found_window=5.0, dmp_rate_limit=600, match_rate=0.7, log_limit=10000,
-                 log_body_budget=64 * 2**20, segment_archive_after=None):  # fmt: skip
+                 log_body_budget=64 * 2**20, segment_archive_after=None, consent=False):  # fmt: skip
         if host not in LOOPBACK:
             raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
         self.client_id, self.client_secret = client_id, client_secret
@@ -48,6 +48,7 @@ class LinkedInEmulator:
             "active_versions": frozenset(active_versions or DEFAULT_VERSIONS), "segment_delay": segment_delay,
             "dmp_not_found_window": dmp_not_found_window, "dmp_rate_limit": dmp_rate_limit, "match_rate": match_rate,
             "log_limit": log_limit, "log_body_budget": log_body_budget, "segment_archive_after": segment_archive_after,
+            "consent": consent,  # show LinkedIn's Allow / Cancel page (demos); else approve at once (tests)
         }  # fmt: skip
         self.lock = threading.RLock()
         self.stopping = threading.Event()

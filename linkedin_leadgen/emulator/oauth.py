@@ -1,6 +1,7 @@
 """OAuth 2.0 of the emulator: authorization codes, access and refresh tokens, introspection."""
 
 import base64
+import html
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -115,7 +116,9 @@ def _client_credentials(req, emu):
 
 
 def authorization(emu, req):
-    """``GET /oauth/v2/authorization``: auto-approve and redirect with ``code`` and ``state``."""
+    """``GET /oauth/v2/authorization``: LinkedIn's permission page when ``emu.consent`` is set (its Allow
+    and Cancel buttons come back here with ``consent=allow|cancel``), else approve at once; then redirect
+    with ``code`` and ``state`` (or ``error``)."""
     params = dict(parse_qsl(req.query))
     if params.get("response_type") != "code":
         return Reply(400, raw=b"response_type must be code", content_type="text/plain")
@@ -127,8 +130,13 @@ def authorization(emu, req):
     scopes = split_scopes(params.get("scope", ""))
     if not scopes or set(scopes) - KNOWN_SCOPES:
         return Reply(401, raw=b"Invalid scope", content_type="text/plain")
+    decision = params.pop("consent", None)
+    if emu.consent and decision not in ("allow", "cancel"):
+        return Reply(200, raw=consent_page(emu, params, scopes), content_type="text/html; charset=utf-8")
     answer = {}
-    if emu.cancel_next_login:
+    if decision == "cancel":
+        answer = {"error": "user_cancelled_authorize", "error_description": "The user cancelled the authorization"}
+    elif emu.cancel_next_login:
         emu.cancel_next_login = False
         answer = {"error": "user_cancelled_login", "error_description": "The user cancelled LinkedIn login"}
     else:
@@ -137,6 +145,41 @@ def authorization(emu, req):
         answer["state"] = params["state"]
     location = redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(answer)
     return Reply(302, headers={"Location": location})
+
+
+SCOPE_WORDS = {
+    "r_ads": "See your ad accounts",
+    "r_ads_reporting": "See your ad accounts' reports",
+    "r_marketing_leadgen_automation": "Read the leads of your Lead Gen Forms",
+    "r_organization_admin": "See the company pages you administer",
+    "r_basicprofile": "Use your name and photo",
+    "rw_dmp_segments": "Create and update Matched Audiences",
+}
+
+
+def consent_page(emu, params, scopes):
+    """The page a member sees on LinkedIn before granting an app access (Allow / Cancel)."""
+    member = emu.data.members[emu.login_member]
+    name = html.escape(f"{member['localizedFirstName']} {member['localizedLastName']}")
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">' for key, value in params.items()
+    )
+    items = "".join(f"<li>{html.escape(SCOPE_WORDS.get(scope, scope))} <code>{html.escape(scope)}</code></li>"
+                    for scope in scopes)  # fmt: skip
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>LinkedIn (emulator): allow access</title>
+<style>body{{font-family:sans-serif;background:#f4f2ee;margin:0}}main{{max-width:480px;margin:60px auto;
+background:#fff;border-radius:8px;padding:32px;box-shadow:0 1px 3px #0003}}h1{{font-size:22px;color:#0a66c2}}
+button{{font-size:16px;padding:10px 24px;border-radius:24px;border:1px solid #0a66c2;cursor:pointer;margin-right:8px}}
+.allow{{background:#0a66c2;color:#fff}}.cancel{{background:#fff;color:#0a66c2}}small{{color:#666}}</style></head>
+<body><main><h1>LinkedIn</h1>
+<p>Signed in as <b>{name}</b>.</p>
+<p>The application <b>{html.escape(emu.client_id)}</b> would like to:</p><ul>{items}</ul>
+<form method="get" action="">{hidden}
+<button class="allow" type="submit" name="consent" value="allow" autofocus>Allow</button>
+<button class="cancel" type="submit" name="consent" value="cancel">Cancel</button></form>
+<p><small>This is the project's LinkedIn emulator, not LinkedIn: nothing leaves this machine.</small></p>
+</main></body></html>""".encode()
 
 
 def _form_body(req):

@@ -108,6 +108,31 @@ class CrmLead(models.Model):
             action.update(view_mode="form", views=[(False, "form")], res_id=self.linkedin_submission_ids.id)
         return action
 
+    @api.model
+    def _linkedin_last_id(self):
+        """The newest lead's id, taken before a sync to tell the leads it creates."""
+        return self.sudo().with_context(active_test=False).search([], order="id desc", limit=1).id or 0
+
+    @api.model
+    def _linkedin_action_after_sync(self, accounts, after_id):
+        """What the "Sync submissions" notification opens: the leads a sync of ``accounts`` created after lead
+        ``after_id``, or the reloaded form when it created none."""
+        leads = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("id", ">", after_id), ("linkedin_submission_ids.account_id", "in", accounts.ids)])
+        )
+        if not leads:
+            return {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Leads created by the LinkedIn sync"),
+            "res_model": "crm.lead",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", leads.ids)],
+            "context": {"create": False},
+        }
+
     # ------------------------------------------------------------------
     # LinkedIn import: matching, creation and update, batched
     # ------------------------------------------------------------------

@@ -97,6 +97,8 @@ class LinkedInLeadImporter(models.AbstractModel):
     def _action_sync_accounts(self, accounts):
         """Button "Sync now" of ad accounts: import within the time budget, continue through the cron."""
         budget = self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET)
+        Lead = self.env["crm.lead"]
+        last_lead_id = Lead._linkedin_last_id()
         result = self._sync_accounts(accounts, deadline=self._linkedin_clock().monotonic() + budget)
         if result["remaining"]:
             self._linkedin_trigger_cron(SYNC_CRON)
@@ -121,7 +123,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                 "title": self.env._("LinkedIn sync"),
                 "message": message,
                 "type": "warning" if result["failed"] or result["errors"] else "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": Lead._linkedin_action_after_sync(accounts, last_lead_id),
             },
         }
 

@@ -172,19 +172,30 @@ class LinkedInLeadMapper(models.AbstractModel):
 
     @api.model
     def _get_lead_defaults(self, run):
+        """Values every lead of the run starts from: the settings' team and salesperson, else the profile's
+        owner and their sales team (CRM's default "My Pipeline" filter shows a salesperson their own leads)."""
         defaults = run.caches.lead_defaults
         if defaults is None:
             env = self.env
             team = env["crm.team"].browse(self._linkedin_param_int("linkedin_leadgen.team_id", 0)).exists()
             user = env["res.users"].browse(self._linkedin_param_int("linkedin_leadgen.user_id", 0)).exists()
             use_leads = env.ref("crm.group_use_lead") in env.ref("base.group_user").implied_ids
+            company = run.account.company_id or self.env.company
+            if not team and not user:
+                # no default set: the leads are the pipeline of whoever authorized the profile
+                owner = run.profile.sudo().user_id if run.profile else env["res.users"]
+                if owner.active and not owner.share and company in owner.company_ids:
+                    user = owner
+            if user and not team:
+                team_domain = [("use_leads", "=", True)] if use_leads else [("use_opportunities", "=", True)]
+                team = env["crm.team"].with_company(company)._get_default_team_id(user_id=user.id, domain=team_domain)
             source = env.ref("utm.utm_source_linkedin", raise_if_not_found=False)
             medium = env.ref("utm.utm_medium_linkedin", raise_if_not_found=False)
             defaults = run.caches.lead_defaults = {
                 "type": "lead" if use_leads else "opportunity",
                 "user_id": user.id or False,
                 "team_id": team.id or False,
-                "company_id": run.account.company_id.id or self.env.company.id,
+                "company_id": company.id,
                 "source_id": source.id if source else False,
                 "medium_id": medium.id if medium else False,
             }

@@ -21,6 +21,7 @@ class LinkedInSyncLog(models.Model):
     date_start = fields.Datetime(string="Started", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime(string="Ended")
     duration = fields.Float(string="Duration (s)", compute="_compute_duration", store=True, aggregator="sum")
+    duration_label = fields.Char(string="Duration", compute="_compute_duration_label")
     trigger = fields.Selection(
         [("cron", "Scheduled"), ("manual", "On demand"), ("webhook", "Webhook"), ("reset", "Reset")],
         required=True,
@@ -41,6 +42,16 @@ class LinkedInSyncLog(models.Model):
     duplicate_count = fields.Integer(string="Already Imported", aggregator="sum")
     call_count = fields.Integer(string="LinkedIn Calls", aggregator="sum")
     error = fields.Text()
+
+    @api.depends("duration")
+    def _compute_duration_label(self):
+        for log in self:
+            minutes, seconds = divmod(round(log.duration or 0), 60)
+            log.duration_label = (
+                self.env._("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=seconds)
+                if minutes
+                else self.env._("%(seconds)s s", seconds=seconds)
+            )
 
     @api.depends("date_start", "date_end")
     def _compute_duration(self):

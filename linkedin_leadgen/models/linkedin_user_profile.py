@@ -8,6 +8,7 @@ from werkzeug.urls import url_join
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.http import request
 from odoo.tools import consteq
 
 from .. import linkedin as li
@@ -18,6 +19,7 @@ OAUTH_CALLBACK_PATH = "/linkedin_leadgen/oauth/callback"
 OAUTH_HMAC_SCOPE = "linkedin_leadgen-oauth"
 # LinkedIn's authorization codes live 30 minutes; a state older than this is refused.
 OAUTH_STATE_MAX_AGE = 3600
+OAUTH_RETURN_KEY = "linkedin_leadgen_oauth_return"
 TOKEN_WARNING_DAYS = 14
 CLIENT_MAX_RETRIES = 4
 MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
@@ -175,6 +177,7 @@ class LinkedInUserProfile(models.Model):
             )
         client = self._new_client(params)
         url = client.authorization_url(self._get_redirect_uri(), self._get_oauth_scopes(), self._get_oauth_state())
+        self._remember_oauth_return_url(self.env.context.get("linkedin_oauth_return_url"))
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def action_sync_submissions(self):
@@ -273,6 +276,19 @@ class LinkedInUserProfile(models.Model):
         timestamp = int(time.time())
         return f"{self.id}.{timestamp}.{self._oauth_state_digest(timestamp)}"
 
+    def _remember_oauth_return_url(self, url):
+        """Where the callback sends the browser once connected (the page the authorization started from),
+        kept in the browser's session; only a page of Odoo's web client."""
+        if request and url and url.startswith("/odoo/") and "//" not in url and "\\" not in url:
+            request.session[OAUTH_RETURN_KEY] = {"profile_id": self.id, "url": url}
+
+    def _pop_oauth_return_url(self):
+        """The page remembered by :meth:`_remember_oauth_return_url` for this profile, forgotten once read."""
+        remembered = request.session.pop(OAUTH_RETURN_KEY, None) if request else None
+        if isinstance(remembered, dict) and remembered.get("profile_id") == self.id:
+            return remembered.get("url")
+        return None
+
     @api.model
     def _profile_from_oauth_state(self, state):
         """Return the profile named by ``state`` if it was issued to the current user, else an empty recordset."""
@@ -323,6 +339,7 @@ class LinkedInUserProfile(models.Model):
             }
         )
         self._refresh_ad_accounts(client=client)
+        self._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
 
     def _store_tokens(self, tokens):
         """Store a :class:`Tokens` (on code exchange and every refresh)."""

@@ -126,6 +126,11 @@ class TestLinkedInAccounts(LinkedInCase):
         europe = self._account(profile, "Acme Europe")
         log = self.env["linkedin.sync.log"].create({"account_id": europe.id, "date_start": "2026-03-02 09:30:00"})
         self.assertEqual(log.display_name, "Acme Europe – 03/02/2026 09:30:00")
+        # durations read as seconds or minutes, not "4.00"
+        log.date_end = "2026-03-02 09:30:04"
+        self.assertEqual(log.duration_label, "4 s")
+        log.date_end = "2026-03-02 09:32:05"
+        self.assertEqual(log.duration_label, "2 min 5 s")
 
     def test_rediscovery_updates_and_is_shared(self):
         """Two members' profiles share the account records; a second discovery creates no duplicates."""

@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 from .common import LinkedInHttpCase
 
 CALLBACK = "/linkedin_leadgen/oauth/callback"
+PROFILE_ACTION = "action-linkedin_leadgen.linkedin_user_profile_action"
 
 
 @tagged("post_install", "-at_install")
@@ -52,7 +53,10 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         location = self._linkedin_redirect(self.profile)
         response = self.url_open(location, allow_redirects=False)
         self.assertEqual(response.status_code, 303, response.text)
-        self.assertTrue(response.headers["Location"].endswith(f"/odoo/linkedin.user.profile/{self.profile.id}"))
+        # inside the LinkedIn Lead Gen menu (its action in the URL), not a bare record without menu or breadcrumb
+        self.assertTrue(response.headers["Location"].endswith(f"/odoo/{PROFILE_ACTION}/{self.profile.id}"))
+        page = self.url_open(response.headers["Location"])
+        self.assertEqual(page.status_code, 200)
 
         self.assertProfileConnected(self.profile)
         self.assertEqual(self.profile.member_name, "Morgan Lee")
@@ -63,6 +67,32 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         # the code was exchanged with the same redirect URI, server to server
         token_calls = [r for r in self.emulator.requests() if r["path"].endswith("/oauth/v2/accessToken")]
         self.assertEqual(len(token_calls), 1)
+
+    def test_user_without_email_connects(self):
+        """Connecting never depends on the user's e-mail address (Odoo refuses chatter posts without one)."""
+        self.user_salesperson.email = False
+        self.authenticate("li_salesperson", "li_salesperson")
+        location = self._linkedin_redirect(self.profile)
+        response = self.url_open(location, allow_redirects=False)
+        self.assertEqual(response.status_code, 303, response.text)
+        self.assertNotIn("error=", response.headers["Location"])
+        self.assertProfileConnected(self.profile)
+        self.assertFalse(self.profile.last_error)
+        self.assertIn("Connected to LinkedIn as Morgan Lee", "".join(self.profile.message_ids.mapped("body")))
+
+    def test_failure_after_exchange_lands_on_profile(self):
+        """LinkedIn failing after the code exchange: a readable error on the profile and a redirect to it."""
+        self.authenticate("li_salesperson", "li_salesperson")
+        location = self._linkedin_redirect(self.profile)
+        self.emulator.inject("me", "404", times=None)
+        with mute_logger("odoo.addons.linkedin_leadgen.controllers.main", "odoo.http"):
+            response = self.url_open(location, allow_redirects=False)
+        self.emulator.clear_faults()
+        self.assertEqual(response.status_code, 303, response.text)
+        self.assertIn(f"/{self.profile.id}?error=exchange_failed", response.headers["Location"])
+        self.profile.invalidate_recordset()
+        self.assertEqual(self.profile.state, "draft")
+        self.assertTrue(self.profile.last_error)
 
     def test_forged_state_refused(self):
         self.authenticate("li_salesperson", "li_salesperson")
@@ -110,7 +140,7 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         self.assertIn("error=user_cancelled_login", location)
         response = self.url_open(location, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
-        self.assertIn(f"/odoo/linkedin.user.profile/{self.profile.id}", response.headers["Location"])
+        self.assertIn(f"/odoo/{PROFILE_ACTION}/{self.profile.id}?", response.headers["Location"])
         self.profile.invalidate_recordset()
         self.assertEqual(self.profile.state, "draft")
         self.assertIn("cancelled", self.profile.last_error)

@@ -49,6 +49,14 @@ class TestLinkedInProfile(LinkedInCase):
         self.assertTrue(profile._has_scopes(["r_ads", "r_marketing_leadgen_automation"]))
         self.assertFalse(profile._has_scopes(["rw_ads"]))
 
+    def test_connect_starts_the_sync(self):
+        """Leads arrive without a click after authorizing: connecting wakes the sync's scheduled action."""
+        cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        self._make_profile(self.user_salesperson)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+
     def test_expired_access_token_refreshed_and_stored(self):
         profile = self._make_profile(self.user_salesperson)
         old_token = profile.sudo().access_token

@@ -99,6 +99,35 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertEqual(lead.with_user(self.user_salesperson).linkedin_submission_ids, submission)
         self.assertFalse(lead.message_ids.filtered(lambda m: m.message_type == "notification" and m.tracking_value_ids))
 
+    def test_synced_leads_in_owner_pipeline(self):
+        """With no default team or salesperson set, leads go to the profile's owner and their sales team,
+        so "My Pipeline" shows them; the sync's notification opens the leads it created."""
+        team = self.env["crm.team"].create({"name": "Sally's team", "member_ids": [(4, self.user_salesperson.id)]})
+        action = self._sync()
+
+        leads = self._submissions().lead_id
+        self.assertTrue(leads)
+        self.assertEqual(set(leads.mapped("user_id")), {self.user_salesperson})
+        self.assertEqual(set(leads.mapped("team_id")), {team})
+        my_pipeline = (
+            self.env["crm.lead"].with_user(self.user_salesperson).search([("user_id", "=", self.user_salesperson.id)])
+        )
+        self.assertEqual(my_pipeline & leads, leads, "the default My Pipeline filter shows them")
+
+        next_action = action["params"]["next"]
+        self.assertEqual(next_action["res_model"], "crm.lead")
+        self.assertEqual(self.env["crm.lead"].search(next_action["domain"]), leads)
+        self.assertIn(str(len(leads)), action["params"]["message"])
+
+        # the administrator's defaults win
+        other_team = self.env["crm.team"].create({"name": "LinkedIn team"})
+        self._set_params(team_id=other_team.id, user_id="")
+        self._add_lead("Demo request")
+        self._sync()
+        lead = self._submissions().lead_id - leads
+        self.assertEqual(len(lead), 1)
+        self.assertEqual((lead.team_id, lead.user_id), (other_team, self.env["res.users"]))
+
     def test_sync_imports_every_submission_once(self):
         result = self._sync_accounts()
         live = self._live_leads()
