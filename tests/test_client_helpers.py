@@ -17,6 +17,7 @@ from odoo.addons.linkedin_leadgen.linkedin import (
     decode_lead,
     encode,
     hash_email,
+    is_challenge_code,
     is_loopback_url,
     next_utc_midnight,
     parse_urn_id,
@@ -112,16 +113,27 @@ def test_webhook_challenge_response():
     assert webhook_challenge_response(SECRET, code) == {"challengeCode": code, "challengeResponse": expected}
 
 
-def test_webhook_signature_both_readings():
+def test_webhook_challenge_only_answers_linkedin_codes():
+    body = b'{"type": "LEAD_ACTION", "leadAction": "DELETED"}'
+    for forged in (body.decode(), "hmacsha256=" + body.decode(), "", "x", "890e4665-4dfe-4ab1-b689-ed553bceeed0\n",
+                   "890e4665-4dfe-4ab1-b689-ed553bceeed0 ", "890e46654dfe4ab1b689ed553bceeed0", None, 12):  # fmt: skip
+        assert not is_challenge_code(forged)
+        with pytest.raises(ValueError):
+            webhook_challenge_response(SECRET, forged)
+    assert is_challenge_code("890E4665-4DFE-4AB1-B689-ED553BCEEED0")
+
+
+def test_webhook_signature_has_one_reading():
     body = json.dumps({"type": "LEAD_ACTION", "leadAction": "CREATED"}).encode()
-    dominant = hmac.new(SECRET.encode(), b"hmacsha256=" + body, hashlib.sha256).hexdigest()
-    minority = "hmacsha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert sign_webhook_body(SECRET, body) == dominant
-    assert verify_webhook_signature(SECRET, body, dominant)
-    assert verify_webhook_signature(SECRET, body, dominant.upper())
-    assert verify_webhook_signature(SECRET, body, "hmacsha256=" + dominant)
-    assert verify_webhook_signature(SECRET, body, minority)
-    assert verify_webhook_signature(SECRET, body.decode(), minority)
+    documented = hmac.new(SECRET.encode(), b"hmacsha256=" + body, hashlib.sha256).hexdigest()
+    minority = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert sign_webhook_body(SECRET, body) == documented
+    assert verify_webhook_signature(SECRET, body, documented)
+    assert verify_webhook_signature(SECRET, body.decode(), documented.upper())
+    # what the challenge would sign for a forged body, in any spelling, is refused
+    assert not verify_webhook_signature(SECRET, body, minority)
+    assert not verify_webhook_signature(SECRET, body, "hmacsha256=" + minority)
+    assert not verify_webhook_signature(SECRET, body, "hmacsha256=" + documented)
 
 
 def test_webhook_signature_rejects_tampering():

@@ -272,9 +272,15 @@ class LinkedInFormSubmission(models.Model):
         )
 
     @api.model
-    def _linkedin_mark_deleted(self, linkedin_id):
-        """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead."""
-        submissions = self.search([("linkedin_id", "=", linkedin_id)])
+    def _linkedin_mark_deleted(self, linkedin_id, account_linkedin_id=None):
+        """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead.
+
+        ``account_linkedin_id``: the ad account the report names; submissions of other accounts are kept.
+        """
+        domain = [("linkedin_id", "=", linkedin_id)]
+        if account_linkedin_id is not None:
+            domain.append(("account_id.linkedin_id", "=", str(account_linkedin_id)))
+        submissions = self.search(domain)
         if not submissions:
             return "unknown lead"
         submissions.write({"state": "deleted"})

@@ -127,23 +127,28 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     @api.model
     def _import_webhook(self, payload):
-        """Handle one ``LEAD_ACTION`` notification; returns a short outcome string."""
+        """Handle one ``LEAD_ACTION`` notification (a dict as sent, untrusted); returns a short outcome string.
+
+        The lead is fetched from LinkedIn and stored only when LinkedIn says it belongs to the ad account
+        the notification names; a deletion marks only submissions of that account.
+        """
         self = self.sudo()  # noqa: PLW0642
-        if (payload or {}).get("type", "LEAD_ACTION") != "LEAD_ACTION":
+        if not isinstance(payload, dict) or payload.get("type", "LEAD_ACTION") != "LEAD_ACTION":
             return "ignored"
-        response_id = li.parse_urn_id(payload.get("leadGenFormResponse") or "")
-        if not response_id:
+        urn = payload.get("leadGenFormResponse")
+        response_id = li.parse_urn_id(urn) if isinstance(urn, str) else ""
+        account_id = li.owner_account_id(payload.get("owner"))
+        action = payload.get("leadAction") or "CREATED"
+        if not response_id or not account_id or not isinstance(action, str):
             return "ignored"
-        action = (payload.get("leadAction") or "CREATED").upper()
+        action = action.upper()
         Submission = self.env["linkedin.form.submission"]
         if action == "DELETED":
-            return Submission._linkedin_mark_deleted(response_id)
+            return Submission._linkedin_mark_deleted(response_id, account_linkedin_id=account_id)
         if action != "CREATED":
             return "ignored"
         if Submission.search_count([("linkedin_id", "=", response_id)], limit=1):
             return "duplicate"
-        owner = payload.get("owner") or {}
-        account_id = li.parse_urn_id(owner.get("sponsoredAccount") or owner.get("organization") or "")
         accounts = self.env["linkedin.ad.account"].search(
             [("linkedin_id", "=", account_id), ("can_sync", "=", True)], order="id"
         )
@@ -162,6 +167,14 @@ class LinkedInLeadImporter(models.AbstractModel):
                 with self.env.cr.savepoint():
                     self._connect_run(run)
                     response = run.client.get_lead_form_response(response_id)
+                    owner = response.get("owner") if isinstance(response, dict) else None
+                    if li.owner_account_id(owner) != account_id:
+                        _logger.warning(
+                            "LinkedIn webhook: lead %s does not belong to ad account %s: not imported",
+                            response_id,
+                            account_id,
+                        )
+                        return "refused"
                     self._store_responses(run, [response])
             except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
                 run.error = exc
