@@ -19,14 +19,19 @@ from odoo.addons.linkedin_leadgen.linkedin import (
     hash_email,
     is_challenge_code,
     is_loopback_url,
+    is_timestamp,
+    ms_to_datetime,
     next_utc_midnight,
     parse_urn_id,
     parse_versioned_form_urn,
+    safe_text,
     sign_webhook_body,
     split_scopes,
+    storable,
     verify_webhook_signature,
     versioned_form_urn,
     webhook_challenge_response,
+    without_surrogates,
 )
 
 SECRET = "emu-secret"
@@ -252,3 +257,24 @@ def test_authorization_url_on_loopback_and_https():
         assert query["scope"] == ["r_ads rw_dmp_segments"]
         assert "secret" not in url
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+def test_lone_surrogates_become_replacement_characters():
+    value = json.loads('{"a\\ud83d": ["ab\\ud83d", {"x": "\\udc00y"}], "pair": "\\ud83d\\ude00", "n": 1}')
+    cleaned = without_surrogates(value)
+    assert cleaned == {"a\ufffd": ["ab\ufffd", {"x": "\ufffdy"}], "pair": "\U0001f600", "n": 1}
+    json.dumps(cleaned, ensure_ascii=False).encode()  # UTF-8 encodable: PostgreSQL takes it
+    assert safe_text("ab\ud83d") == "ab\ufffd"
+    assert storable({"k": "\x00\ud83d"}) == {"k": "\ufffd"}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢٣٤", 10**20, "100000000000000000000", -5, 1.5e300, "12 34", True, None])
+def test_odd_timestamps_are_not_timestamps(value):
+    assert not is_timestamp(value)
+    assert ms_to_datetime(value) is False
+
+
+def test_timestamps_read_as_dates():
+    assert is_timestamp(1689894599288) and is_timestamp(" 1689894599288 ")
+    assert ms_to_datetime("1689894599288").year == 2023
+    assert ms_to_datetime(1689894599).year == 2023  # seconds

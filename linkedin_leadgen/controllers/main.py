@@ -108,7 +108,7 @@ class LinkedInWebhookController(http.Controller):
             _logger.warning("LinkedIn webhook: notification with an invalid signature refused")
             raise Forbidden()
         try:
-            payload = json.loads(raw_body or b"{}")
+            payload = li.without_surrogates(json.loads(raw_body or b"{}"))
         except ValueError as exc:
             raise BadRequest() from exc
         notifications = payload if isinstance(payload, list) else [payload]

@@ -44,6 +44,7 @@ from .leads import (
 )
 from .oauth import check_transport, is_loopback_url
 from .restli import Raw, build_query, encode, encode_key
+from .text import safe_text, without_surrogates
 from .times import SYSTEM_CLOCK, Clock, datetime_to_epoch, datetime_to_ms, epoch_to_datetime, ms_to_datetime
 from .tokens import Tokens, split_scopes
 from .urns import (
@@ -128,6 +129,7 @@ __all__ = [
     "person_urn",
     "raw_payload",
     "response_id",
+    "safe_text",
     "shown",
     "sign_webhook_body",
     "split_scopes",
@@ -135,4 +137,5 @@ __all__ = [
     "verify_webhook_signature",
     "versioned_form_urn",
     "webhook_challenge_response",
+    "without_surrogates",
 ]

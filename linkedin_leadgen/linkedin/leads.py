@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from .answers import decode_lead, localized
+from .text import safe_text
 from .times import ms_to_datetime
 from .urns import parse_urn_id, parse_versioned_form_urn
 
@@ -177,15 +178,25 @@ def is_id(value):
 
 
 def is_timestamp(value):
+    """Epoch milliseconds (or seconds) that give a date: a number, or ASCII digits, from 0 to 10**14 excluded.
+
+    ``str.isdigit()`` is not enough: "²" or "١٢" pass it; 10**20 is digits too, but no date.
+    """
     if isinstance(value, str):
-        return value.strip().isdigit()
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 10**14
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and len(value) <= 15):
+            return False
+        value = int(value)
+    elif not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return 0 <= value < 10**14
 
 
 def storable(value):
-    """``value`` as PostgreSQL's ``jsonb`` accepts it: no NUL character, JSON types only."""
+    """``value`` as PostgreSQL's ``jsonb`` accepts it: no NUL character, no lone surrogate (U+FFFD instead),
+    JSON types only."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return safe_text(value.replace("\x00", ""))
     if isinstance(value, dict):
         return {storable(str(key)): storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

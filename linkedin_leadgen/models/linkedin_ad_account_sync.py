@@ -98,7 +98,7 @@ class LinkedInAdAccount(models.Model):
         else:
             vals.update(
                 sync_state="backlog" if run.backlog else "idle",
-                last_sync_error="\n".join(run.warnings) or False,
+                last_sync_error=li.safe_text("\n".join(run.warnings)) or False,
                 sync_failure_count=0,
                 sync_paused_until=False,
             )

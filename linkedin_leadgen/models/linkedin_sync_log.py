@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import format_datetime
 
+from .. import linkedin as li
+
 LOG_RETENTION_DAYS = 90
 
 
@@ -90,6 +92,6 @@ class LinkedInSyncLog(models.Model):
                 "ignored_count": run.ignored,
                 "duplicate_count": run.duplicates,
                 "call_count": calls,
-                "error": error or ("\n".join(run.warnings) or False),
+                "error": li.safe_text(error or "\n".join(run.warnings)) or False,
             }
         )

@@ -86,11 +86,15 @@ class LinkedInSyncMixin(models.AbstractModel):
 
     @api.model
     def _linkedin_error_message(self, error, retry_in=None):
-        """A sentence for the user about ``error``.
+        """A sentence for the user about ``error``, storable as it is (LinkedIn text in it has no lone surrogate).
 
         ``retry_in``: the wait before Odoo tries again by itself (a ``timedelta``, from
         :meth:`_linkedin_retry_delay`); without it, a passing problem asks the user to try again later.
         """
+        return li.safe_text(self._linkedin_error_sentence(error, retry_in))
+
+    @api.model
+    def _linkedin_error_sentence(self, error, retry_in=None):
         _ = self.env._
         if isinstance(error, UserError):
             return str(error.args[0] if error.args else error)
