@@ -171,11 +171,13 @@ class LinkedInAudience(models.Model):
         return super().unlink()
 
     def action_archive(self):
+        self.check_access("write")
         if self.env.context.get("linkedin_audience_confirmed") or not self.filtered("segment_id"):
             return super().action_archive()
         return self._open_remove_wizard("archive")
 
     def action_unarchive(self):
+        self.check_access("write")
         res = super().action_unarchive()
         for audience in self.filtered(lambda a: not a.segment_id):
             audience.write(
@@ -195,6 +197,7 @@ class LinkedInAudience(models.Model):
 
     def action_upload(self):
         """Send what is pending now (as the wizard does): within the time budget, the rest through the cron."""
+        self.check_access("write")
         for audience in self:
             audience._check_can_upload()
         deadline = self._upload_deadline()
@@ -211,6 +214,7 @@ class LinkedInAudience(models.Model):
 
     def action_refresh_status(self):
         """Read the segment's status and counts from LinkedIn."""
+        self.check_access("write")
         for audience in self.filtered("segment_id"):
             client = audience._get_client()
             with audience.profile_id._translate_linkedin_errors():
@@ -218,9 +222,11 @@ class LinkedInAudience(models.Model):
         return True
 
     def action_open_remove_wizard(self):
+        self.check_access("write")
         return self._open_remove_wizard("delete")
 
     def action_view_members(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_audience.linkedin_audience_member_action")
         action["domain"] = [("audience_id", "=", self.id)]

@@ -28,8 +28,10 @@ class LinkedInAudienceRemoveWizard(models.TransientModel):
     )
 
     def action_confirm(self):
+        self.check_access("write")
         self.ensure_one()
         audiences = self.audience_ids
+        audiences.check_access("write")
         if self.linkedin_action == "remove":
             for audience in audiences.filtered("segment_id"):
                 client = audience._get_client()

@@ -100,6 +100,7 @@ class CrmLead(models.Model):
             lead.linkedin_consent_ids = submissions.consent_ids
 
     def action_view_linkedin_submissions(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_form_submission_action")
         action["domain"] = [("lead_id", "=", self.id)]

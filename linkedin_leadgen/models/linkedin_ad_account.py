@@ -142,6 +142,7 @@ class LinkedInAdAccount(models.Model):
             account.display_name = f"{account.name} ({account.linkedin_id})" if account.linkedin_id else account.name
 
     def action_view_forms(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_lead_form_action")
         action["domain"] = [("account_id", "=", self.id)]

@@ -3,6 +3,7 @@
 import logging
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from .. import linkedin as li
 
@@ -42,6 +43,7 @@ class LinkedInAdAccount(models.Model):
             account.submission_count = counts.get(account.id, 0)
 
     def action_view_submissions(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_form_submission_action")
         action["domain"] = [("account_id", "=", self.id)]
@@ -49,13 +51,21 @@ class LinkedInAdAccount(models.Model):
         return action
 
     def action_view_sync_logs(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_sync_log_action")
         action["domain"] = [("account_id", "=", self.id)]
         return action
 
     def action_sync_now(self):
-        """Sync these accounts now (within the time budget); the rest continues through the scheduler."""
+        """Sync these accounts now (within the time budget); the rest continues through the scheduler.
+
+        LinkedIn Lead Gen administrators only, on accounts of their companies: the sync runs as superuser
+        and spends the app's daily quota.
+        """
+        if not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_manager"):
+            raise AccessError(self.env._("Only LinkedIn Lead Gen administrators can start a synchronization."))
+        self.check_access("write")
         return self.env["linkedin.lead.importer"]._action_sync_accounts(self)
 
     # ------------------------------------------------------------------

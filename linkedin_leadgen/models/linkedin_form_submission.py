@@ -104,6 +104,7 @@ class LinkedInFormSubmission(models.Model):
         }
 
     def action_view_lead(self):
+        self.check_access("read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
