@@ -61,8 +61,15 @@ class LinkedInFormSubmission(models.Model):
     state = fields.Selection(SUBMISSION_STATES, required=True, default="new", index=True)
     error = fields.Text(readonly=True)
     retry_count = fields.Integer(readonly=True, help="Times the import of this submission was attempted again.")
-    raw_payload = fields.Json(string="LinkedIn Payload (data)")
-    raw_payload_text = fields.Text(string="LinkedIn Payload", compute="_compute_raw_payload_text")
+    # LinkedIn's response as received: every answer, hidden field and identifier; LinkedIn administrators only
+    raw_payload = fields.Json(
+        string="LinkedIn Payload (data)", groups="linkedin_leadgen.group_linkedin_leadgen_manager"
+    )
+    raw_payload_text = fields.Text(
+        string="LinkedIn Payload",
+        compute="_compute_raw_payload_text",
+        groups="linkedin_leadgen.group_linkedin_leadgen_manager",
+    )
 
     _sql_constraints = [
         ("linkedin_id_uniq", "unique(linkedin_id)", "This LinkedIn lead is already imported."),

@@ -39,7 +39,8 @@ CRON_BUDGET = 60  # seconds of work per cron call before the cron commits and ca
 SYNC_BUDGET = 120  # seconds of work of a "Sync now" button before the cron takes over
 CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently waits (unless it has a backlog)
 DEFAULT_BACKFILL_DAYS = 365
-MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response's payload shown in the sync log
+MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response kept in the sync log (administrators only)
+MAX_REJECTED = 50  # unbindable responses kept per run
 SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
 
 
@@ -361,11 +362,11 @@ class LinkedInLeadImporter(models.AbstractModel):
         it is then reported, payload included, in the account's sync log."""
         reason = self._linkedin_error_message(error)
         linkedin_id = li.response_id(response)
-        _logger.warning(
-            "LinkedIn import of ad account %s: submission %s failed: %s",
+        _logger.warning(  # the reason may quote LinkedIn's data: it is on the submission, not in the server log
+            "LinkedIn import of ad account %s: submission %s failed (%s)",
             run.account.linkedin_id,
             linkedin_id or "without id",
-            reason,
+            type(error).__name__,
         )
         run.fetched += 1
         if linkedin_id:
@@ -376,21 +377,24 @@ class LinkedInLeadImporter(models.AbstractModel):
             if error is None:
                 return
             reason = self._linkedin_error_message(error)
-            _logger.warning("LinkedIn submission %s cannot be stored: %s", linkedin_id, reason)
+            _logger.warning("LinkedIn submission %s cannot be stored (%s)", linkedin_id, type(error).__name__)
         self._report_unbound(run, response, reason)
 
     def _report_unbound(self, run, response, reason):
-        """A response that cannot be stored as a submission: counted as failed, shown with its payload on
-        the account and in the sync log."""
+        """A response that cannot be stored as a submission: counted as failed and reported on the account
+        and in the sync log by its position only; the response itself is kept in the sync log's
+        ``rejected_responses``, which only LinkedIn administrators read."""
         run.failed += 1
-        payload = li.shown(response)
-        if len(payload) > MAX_SHOWN_PAYLOAD:
-            payload = payload[:MAX_SHOWN_PAYLOAD] + "…"
+        if len(run.rejected) < MAX_REJECTED:
+            payload = li.shown(response)
+            if len(payload) > MAX_SHOWN_PAYLOAD:
+                payload = payload[:MAX_SHOWN_PAYLOAD] + "…"
+            run.rejected.append({"reason": reason, "response": payload})
         run.warnings.append(
             self.env._(
-                "A LinkedIn submission could not be imported (%(reason)s). Its data: %(payload)s",
+                "A LinkedIn submission could not be imported (%(reason)s); LinkedIn administrators find its "
+                "data in the sync log of this run.",
                 reason=reason,
-                payload=payload,
             )
         )
         _logger.warning(

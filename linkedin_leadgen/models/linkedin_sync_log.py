@@ -43,6 +43,9 @@ class LinkedInSyncLog(models.Model):
     duplicate_count = fields.Integer(string="Already Imported", aggregator="sum")
     call_count = fields.Integer(string="LinkedIn Calls", aggregator="sum")
     error = fields.Text()
+    # responses of the run that could not be kept as submissions (no LinkedIn id, refused by the database):
+    # personal data, so LinkedIn administrators only, and never in ``error``
+    rejected_responses = fields.Json(groups="linkedin_leadgen.group_linkedin_leadgen_manager", readonly=True)
 
     @api.depends("date_start", "date_end")
     def _compute_duration(self):
@@ -93,5 +96,6 @@ class LinkedInSyncLog(models.Model):
                 "duplicate_count": run.duplicates,
                 "call_count": calls,
                 "error": li.safe_text(error or "\n".join(run.warnings)) or False,
+                "rejected_responses": run.rejected or False,
             }
         )

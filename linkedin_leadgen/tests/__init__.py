@@ -10,3 +10,4 @@ from . import test_crash
 from . import test_locking
 from . import test_sync_isolation
 from . import test_rpc_access
+from . import test_submission_privacy

@@ -176,7 +176,7 @@ class TestLinkedInSyncIsolation(LinkedInSyncCase):
         self.assertIn("*987654*: Asked elsewhere", description)
         self.assertIn("*Preferred contact time*: 42", description)
 
-    def test_response_without_id_is_shown_with_its_data(self):
+    def test_response_without_id_is_reported_and_kept_for_administrators(self):
         good = self._add_lead(answers={"WORK_EMAIL": "good@example.com"})
         anonymous = self._add_lead(answers={"WORK_EMAIL": "anonymous@example.com"})
         self._corrupt(anonymous, lambda response: response.pop("id"))
@@ -191,7 +191,9 @@ class TestLinkedInSyncIsolation(LinkedInSyncCase):
             self.env["linkedin.sync.log"].search([("account_id", "=", self.europe.id)], limit=1).error,
         ):
             self.assertIn("no LinkedIn id", shown)
-            self.assertIn("anonymous@example.com", shown, "its data is shown, since it cannot be bound")
+            self.assertNotIn("anonymous@example.com", shown, "no personal data in errors and logs")
+        log = self.env["linkedin.sync.log"].search([("account_id", "=", self.europe.id)], limit=1)
+        self.assertIn("anonymous@example.com", str(log.rejected_responses), "its data is kept, for administrators")
 
     def test_batch_failing_in_the_database_is_imported_one_by_one(self):
         """A value PostgreSQL refuses (a NUL character) fails the batch: each response gets its own savepoint."""
