@@ -3,3 +3,4 @@ from . import test_upload
 from . import test_security
 from . import test_crash
 from . import test_throttle
+from . import test_hostile

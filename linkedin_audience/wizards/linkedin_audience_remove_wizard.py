@@ -40,12 +40,12 @@ class LinkedInAudienceRemoveWizard(models.TransientModel):
                         client.delete_dmp_segment(audience.segment_id)
                     except li.NotFoundError:
                         _logger.info("LinkedIn segment %s was already gone", audience.segment_id)
-                audience.write(
+                audience.sudo().write(
                     {"segment_id": False, "ad_segment_urn": False, "upload_pending": False, "keep_in_step": False}
                 )
                 audience.message_post(body=self.env._("The audience was removed from LinkedIn."))
         else:
-            audiences.write({"keep_in_step": False, "upload_pending": False})
+            audiences.sudo().write({"keep_in_step": False, "upload_pending": False})
         audiences = audiences.with_context(linkedin_audience_confirmed=True)
         if self.mode == "delete":
             audiences.unlink()
