@@ -127,67 +127,6 @@ class LinkedInLeadImporter(models.AbstractModel):
         }
 
     @api.model
-    def _import_webhook(self, payload):
-        """Handle one ``LEAD_ACTION`` notification (a dict as sent, untrusted); returns a short outcome string.
-
-        The lead is fetched from LinkedIn and stored only when LinkedIn says it belongs to the ad account
-        the notification names; a deletion marks only submissions of that account.
-        """
-        self = self.sudo()  # noqa: PLW0642
-        if not isinstance(payload, dict) or payload.get("type", "LEAD_ACTION") != "LEAD_ACTION":
-            return "ignored"
-        urn = payload.get("leadGenFormResponse")
-        response_id = li.parse_urn_id(urn) if isinstance(urn, str) else ""
-        account_id = li.owner_account_id(payload.get("owner"))
-        action = payload.get("leadAction") or "CREATED"
-        if not response_id or not account_id or not isinstance(action, str):
-            return "ignored"
-        action = action.upper()
-        Submission = self.env["linkedin.form.submission"]
-        if action == "DELETED":
-            return Submission._linkedin_mark_deleted(response_id, account_linkedin_id=account_id)
-        if action != "CREATED":
-            return "ignored"
-        if Submission.search_count([("linkedin_id", "=", response_id)], limit=1):
-            return "duplicate"
-        accounts = self.env["linkedin.ad.account"].search(
-            [("linkedin_id", "=", account_id), ("can_sync", "=", True)], order="id"
-        )
-        if not accounts:
-            _logger.info("LinkedIn webhook: no synced ad account %s for lead %s", account_id, response_id)
-            return "unknown account"
-        for account in accounts:
-            run = SyncRun(account=account, trigger="webhook")
-            date_start = fields.Datetime.now()
-            if not account._linkedin_try_lock():
-                run.busy = True
-                self._linkedin_trigger_cron(SYNC_CRON)
-                self.env["linkedin.sync.log"]._log_run(run, date_start)
-                return "queued"
-            try:
-                with self.env.cr.savepoint():
-                    self._connect_run(run)
-                    response = run.client.get_lead_form_response(response_id)
-                    owner = response.get("owner") if isinstance(response, dict) else None
-                    if li.owner_account_id(owner) != account_id:
-                        _logger.warning(
-                            "LinkedIn webhook: lead %s does not belong to ad account %s: not imported",
-                            response_id,
-                            account_id,
-                        )
-                        return "refused"
-                    self._store_responses(run, [response])
-            except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
-                run.error = exc
-                self._linkedin_trigger_cron(SYNC_CRON)
-            else:
-                account._add_lead_counts(run)
-            self.env["linkedin.sync.log"]._log_run(run, date_start)
-            if run.created or run.updated or run.ignored or run.failed:
-                return "imported"
-        return "failed" if run.error else "done"
-
-    @api.model
     def _reimport_submissions(self, submissions, force_create=False):
         """Import existing submissions again (failed ones, partial matches kept for review, test leads)."""
         self = self.sudo()  # noqa: PLW0642
