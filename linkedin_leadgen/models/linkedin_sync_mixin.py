@@ -131,6 +131,8 @@ class LinkedInSyncMixin(models.AbstractModel):
             )
         if isinstance(error, li.LinkedInError):
             return _("LinkedIn answered with an error: %(error)s", error=str(error))
+        if isinstance(error, ValueError) and "NUL (0x00)" in str(error):  # psycopg2's refusal, before PostgreSQL
+            return _("The database refused the values: a text holds a NUL character.")
         if isinstance(error, psycopg2.Error) and getattr(error, "diag", None):
             # the constraint's own sentence when it has one, never the rejected row (personal data)
             constraint = error.diag.constraint_name
