@@ -70,7 +70,7 @@ class LinkedInAudience(models.Model):
     @api.model
     def _upload_deadline(self):
         """When a click must stop sending (the time budget from now), on the clock's ``monotonic()``."""
-        return self._linkedin_clock().monotonic() + self._get_time_budget()
+        return self._linkedin_clock().monotonic() + self._linkedin_click_budget(self._get_time_budget())
 
     def _upload_within(self, deadline):
         """Upload the audiences until the deadline, one batch each at most (see the module's docstring);

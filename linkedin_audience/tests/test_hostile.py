@@ -3,11 +3,12 @@
 """Malformed LinkedIn answers and hostile RPC writes never stop or corrupt an audience."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, config, mute_logger
 
 from odoo.addons.linkedin_audience.models.linkedin_audience_member import MAX_REFUSAL_RETRIES
 
@@ -120,3 +121,8 @@ class TestAudienceHostile(AudienceCase):
         audience.sudo().last_check_date = fields.Datetime.now() - timedelta(days=1)
         self._run_cron()
         self.assertEqual(member.state, "failed", "not retried past the bound")
+
+    def test_upload_click_fits_the_worker_time_limit(self):
+        Audience = self.env["linkedin.audience"]
+        with patch.dict(config.options, {"limit_time_real": 30}):
+            self.assertLessEqual(Audience._upload_deadline() - Audience._linkedin_clock().monotonic(), 20)

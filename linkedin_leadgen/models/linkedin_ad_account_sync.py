@@ -136,7 +136,18 @@ class LinkedInAdAccount(models.Model):
             with self.env.cr.savepoint():
                 if enabled:
                     url = self.get_base_url().rstrip("/") + WEBHOOK_PATH
-                    self.webhook_subscription_id = client.create_lead_notification(self.linkedin_id, url)
+                    # one LinkedIn made for a run whose transaction was then rolled back is taken again
+                    existing = next(
+                        (
+                            item
+                            for item in client.iter_lead_notifications(self.linkedin_id)
+                            if isinstance(item, dict) and item.get("webhook") == url and item.get("id")
+                        ),
+                        None,
+                    )
+                    self.webhook_subscription_id = (
+                        str(existing["id"]) if existing else client.create_lead_notification(self.linkedin_id, url)
+                    )
                 else:
                     self._unsubscribe_webhook(client)
         except li.LinkedInError as exc:

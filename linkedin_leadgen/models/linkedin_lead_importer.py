@@ -97,7 +97,7 @@ class LinkedInLeadImporter(models.AbstractModel):
     @api.model
     def _action_sync_accounts(self, accounts):
         """Button "Sync now" of ad accounts: import within the time budget, continue through the cron."""
-        budget = self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET)
+        budget = self._linkedin_click_budget(self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET))
         result = self._sync_accounts(accounts, deadline=self._linkedin_clock().monotonic() + budget)
         if result["remaining"]:
             self._linkedin_trigger_cron(SYNC_CRON)

@@ -13,7 +13,7 @@ import psycopg2.errors
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 from odoo.tools.translate import translate_sql_constraint
 
 from .. import linkedin as li
@@ -43,6 +43,15 @@ class LinkedInSyncMixin(models.AbstractModel):
     def _linkedin_param_bool(self, key):
         """True when the system parameter ``key`` is set to anything but "", "0" or "False"."""
         return self._linkedin_param(key, "") not in _FALSE_VALUES
+
+    @api.model
+    def _linkedin_click_budget(self, seconds):
+        """``seconds`` of work for a button, capped to two thirds of the HTTP worker's real-time limit
+        (``limit_time_real``), so that the answer leaves before the worker is killed; the rest goes to the cron."""
+        limit = config.get("limit_time_real") or 0
+        if limit > 0:
+            seconds = min(seconds, max(5, limit * 2 // 3))
+        return seconds
 
     @api.model
     def _linkedin_param_int(self, key, default, minimum=0, maximum=None):

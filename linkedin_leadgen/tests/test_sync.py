@@ -1,10 +1,11 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import re
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
-from odoo.tools import html2plaintext, mute_logger
+from odoo.tools import config, html2plaintext, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.linkedin_leadgen.models.linkedin_sync_run import LeadItem, SyncRun
@@ -388,3 +389,13 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertEqual({item.campaign_name for item in items}, {campaign["name"] for campaign in campaigns})
         importer._fill_campaign_names(run, [LeadItem(linkedin_id="x", campaign_urn=items[0].campaign_urn)])
         self.assertEqual(run.client.stats["adCampaigns"], 1, "names are cached for the run")
+
+    def test_sync_button_budget_fits_the_worker_time_limit(self):
+        """The button's 120 s of work would be killed by a 120 s ``limit_time_real``: it is capped below it."""
+        importer = self.env["linkedin.lead.importer"]
+        with patch.dict(config.options, {"limit_time_real": 120}):
+            self.assertLessEqual(importer._linkedin_click_budget(120), 80)
+        with patch.dict(config.options, {"limit_time_real": 30}):
+            self.assertLessEqual(importer._linkedin_click_budget(120), 20)
+        with patch.dict(config.options, {"limit_time_real": 0}):  # no limit
+            self.assertEqual(importer._linkedin_click_budget(120), 120)

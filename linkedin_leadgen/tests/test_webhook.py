@@ -255,3 +255,14 @@ class TestLinkedInWebhookHostile(LinkedInSyncHttpCase):
         return next(
             f for f in self.emulator.data.forms if f["owner"]["sponsoredAccount"] == urn and f["state"] == "PUBLISHED"
         )
+
+    def test_webhook_subscription_creation_is_idempotent(self):
+        """A subscription LinkedIn made for a run that was then rolled back is found again, not doubled."""
+        left_over = self.north_america.webhook_subscription_id
+        self.assertTrue(left_over)
+        self.north_america.webhook_subscription_id = False  # LinkedIn made it, Odoo's transaction rolled back
+        self._sync_accounts(self.north_america)
+        self.assertEqual(self.north_america.webhook_subscription_id, left_over)
+        urn = f"urn:li:sponsoredAccount:{self.north_america.linkedin_id}"
+        subscriptions = [n for n in self.emulator.data.notifications.values() if n["owner"]["sponsoredAccount"] == urn]
+        self.assertEqual(len(subscriptions), 1, "one subscription, one notification per lead")
