@@ -99,6 +99,19 @@ class CrmLead(models.Model):
             lead.linkedin_answer_ids = submissions.answer_ids
             lead.linkedin_consent_ids = submissions.consent_ids
 
+    def unlink(self):
+        # a deleted lead takes the member's data of its LinkedIn submissions with it (their ids stay)
+        submissions = self.sudo().linkedin_submission_ids
+        res = super().unlink()
+        submissions.exists()._linkedin_purge_personal_data()
+        return res
+
+    def _merge_dependences(self, opportunities):
+        # the merged leads are deleted next: their LinkedIn submissions follow the lead that stays
+        res = super()._merge_dependences(opportunities)
+        opportunities.sudo().linkedin_submission_ids.write({"lead_id": self.id})
+        return res
+
     def action_view_linkedin_submissions(self):
         self.check_access("read")
         self.ensure_one()

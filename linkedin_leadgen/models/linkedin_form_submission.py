@@ -280,6 +280,23 @@ class LinkedInFormSubmission(models.Model):
         )
 
     @api.model
+    def _linkedin_purge_personal_data(self):
+        """Forget what the member sent (name, e-mail, answers, hidden fields, raw payload, error text quoting
+        it); the LinkedIn id stays, so the pull never imports the person again. Consents stay: alone, they
+        name nobody."""
+        for submission in self:
+            submission.write(
+                {
+                    "name": submission.linkedin_id,
+                    "contact_name": False,
+                    "email": False,
+                    "hidden_fields": False,
+                    "raw_payload": False,
+                    "error": False,
+                }
+            )
+        self.answer_ids.unlink()
+
     def _linkedin_mark_deleted(self, linkedin_id, account_linkedin_id=None):
         """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead.
 
@@ -292,6 +309,7 @@ class LinkedInFormSubmission(models.Model):
         if not submissions:
             return "unknown lead"
         submissions.write({"state": "deleted"})
+        submissions._linkedin_purge_personal_data()
         leads = submissions.lead_id
         if leads:
             body = Markup("<p>%s</p>") % self.env._(

@@ -77,3 +77,50 @@ class TestLinkedInSubmissionPrivacy(LinkedInSyncCase):
         self.assertIn("anonymous@example.com", str(kept), "the response is kept for administrators")
         with self.assertRaises(AccessError):
             log.with_user(self.user_salesperson).read(["rejected_responses"])
+
+    def _assertPurged(self, submission, linkedin_id):
+        submission.invalidate_recordset()
+        self.assertEqual(submission.linkedin_id, linkedin_id, "the id stays: LinkedIn's copy is never imported again")
+        self.assertFalse(submission.email)
+        self.assertFalse(submission.contact_name)
+        self.assertFalse(submission.answer_ids)
+        self.assertFalse(submission.hidden_fields)
+        self.assertFalse(submission.sudo().raw_payload)
+        self.assertNotIn("@example.com", submission.name or "")
+
+    def test_lead_deletion_purges_its_submission_keeping_the_id(self):
+        response = self._add_lead(answers={"WORK_EMAIL": "forget.me@example.com"})
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        self.assertTrue(submission.answer_ids)
+        submission.lead_id.unlink()
+        self._assertPurged(submission, response["id"])
+        # LinkedIn still holds the response: the next pull does not bring the person back
+        self.europe.sync_watermark = False
+        self._sync_accounts(self.europe)
+        self.assertFalse(self.env["crm.lead"].search([("email_from", "=", "forget.me@example.com")]))
+        self.assertEqual(len(self._submission(response)), 1)
+
+    def test_deleted_notification_purges_personal_data_keeping_the_id(self):
+        response = self._add_lead(answers={"WORK_EMAIL": "unregistered@example.com"})
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        self.env["linkedin.form.submission"].sudo()._linkedin_mark_deleted(
+            response["id"], account_linkedin_id=self.europe.linkedin_id
+        )
+        self.assertEqual(submission.state, "deleted")
+        self._assertPurged(submission, response["id"])
+        self.assertTrue(submission.lead_id, "the lead is kept for review")
+
+    def test_merged_leads_keep_their_submissions(self):
+        """Merging leads deletes the merged ones: their submissions follow the lead that stays, unpurged."""
+        first = self._add_lead(answers={"WORK_EMAIL": "merge.one@example.com"})
+        second = self._add_lead(answers={"WORK_EMAIL": "merge.two@example.com"})
+        self._sync_accounts(self.europe)
+        leads = self._submission(first).lead_id | self._submission(second).lead_id
+        self.assertEqual(len(leads), 2)
+        kept = leads.merge_opportunity()
+        for response in (first, second):
+            submission = self._submission(response)
+            self.assertEqual(submission.lead_id, kept)
+            self.assertTrue(submission.email and submission.answer_ids, "nothing purged")
