@@ -180,11 +180,18 @@ class LinkedInLeadMapper(models.AbstractModel):
             use_leads = env.ref("crm.group_use_lead") in env.ref("base.group_user").implied_ids
             source = env.ref("utm.utm_source_linkedin", raise_if_not_found=False)
             medium = env.ref("utm.utm_medium_linkedin", raise_if_not_found=False)
+            company = run.account.company_id or self.env.company
+            # the settings' team and salesperson serve the accounts of their company only: crm refuses a lead
+            # of another company with them, so those leads get crm's own defaults
+            if team.company_id and team.company_id != company:
+                team = env["crm.team"]
+            if user and company not in user.company_ids:
+                user = env["res.users"]
             defaults = run.caches.lead_defaults = {
                 "type": "lead" if use_leads else "opportunity",
                 "user_id": user.id or False,
                 "team_id": team.id or False,
-                "company_id": run.account.company_id.id or self.env.company.id,
+                "company_id": company.id,
                 "source_id": source.id if source else False,
                 "medium_id": medium.id if medium else False,
             }
