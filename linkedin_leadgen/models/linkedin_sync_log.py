@@ -46,6 +46,11 @@ class LinkedInSyncLog(models.Model):
     # responses of the run that could not be kept as submissions (no LinkedIn id, refused by the database):
     # personal data, so LinkedIn administrators only, and never in ``error``
     rejected_responses = fields.Json(groups="linkedin_leadgen.group_linkedin_leadgen_manager", readonly=True)
+    rejected_responses_text = fields.Text(
+        string="Responses Not Imported",
+        compute="_compute_rejected_responses_text",
+        groups="linkedin_leadgen.group_linkedin_leadgen_manager",
+    )
 
     @api.depends("date_start", "date_end")
     def _compute_duration(self):
@@ -59,6 +64,12 @@ class LinkedInSyncLog(models.Model):
             # the date and time as the web client shows them in the user's language and time zone
             date = format_datetime(self.env, log.date_start, dt_format=False)
             log.display_name = f"{source} – {date}" if date else source
+
+    @api.depends("rejected_responses")
+    def _compute_rejected_responses_text(self):
+        for log in self:
+            entries = log.rejected_responses or []
+            log.rejected_responses_text = "\n\n".join(f"{entry['reason']}:\n{entry['response']}" for entry in entries)
 
     @api.autovacuum
     def _gc_old_logs(self):

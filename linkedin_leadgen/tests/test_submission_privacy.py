@@ -75,6 +75,7 @@ class TestLinkedInSubmissionPrivacy(LinkedInSyncCase):
             self.assertNotIn("anonymous@example.com", shown, "no personal data in errors and logs")
         kept = log.with_user(self.user_manager).rejected_responses
         self.assertIn("anonymous@example.com", str(kept), "the response is kept for administrators")
+        self.assertIn("anonymous@example.com", log.with_user(self.user_manager).rejected_responses_text)
         with self.assertRaises(AccessError):
             log.with_user(self.user_salesperson).read(["rejected_responses"])
 
