@@ -39,7 +39,7 @@ class LinkedInLeadImporterWebhook(models.AbstractModel):
         action = action.upper()
         Submission = self.env["linkedin.form.submission"]
         if action == "DELETED":
-            return Submission._linkedin_mark_deleted(response_id, account_linkedin_id=account_id)
+            return self._webhook_deleted(response_id, account_id)
         if action != "CREATED":
             return "ignored"
         if Submission.search_count([("linkedin_id", "=", response_id)], limit=1):
@@ -80,3 +80,25 @@ class LinkedInLeadImporterWebhook(models.AbstractModel):
             if run.created or run.updated or run.ignored or run.failed:
                 return "imported"
         return "failed" if run.error else "done"
+
+    @api.model
+    def _webhook_deleted(self, response_id, account_id):
+        """A ``DELETED`` notification: the submission's personal data is purged, so LinkedIn is asked first;
+        only a lead LinkedIn no longer serves is marked deleted."""
+        Submission = self.env["linkedin.form.submission"]
+        submissions = Submission.search(
+            [("linkedin_id", "=", response_id), ("account_id.linkedin_id", "=", account_id)], limit=1
+        )
+        if not submissions:
+            return "unknown lead"
+        run = SyncRun(account=submissions.account_id, trigger="webhook")
+        try:
+            self._connect_run(run)
+            run.client.get_lead_form_response(response_id)
+        except li.NotFoundError:
+            return Submission._linkedin_mark_deleted(response_id, account_linkedin_id=account_id)
+        except Exception as exc:  # noqa: BLE001 - not confirmed: nothing is purged
+            _logger.warning("LinkedIn webhook: deletion of lead %s not confirmed (%s)", response_id, type(exc).__name__)
+            return "failed"
+        _logger.warning("LinkedIn webhook: lead %s reported deleted but LinkedIn still serves it", response_id)
+        return "refused"

@@ -266,3 +266,20 @@ class TestLinkedInWebhookHostile(LinkedInSyncHttpCase):
         urn = f"urn:li:sponsoredAccount:{self.north_america.linkedin_id}"
         subscriptions = [n for n in self.emulator.data.notifications.values() if n["owner"]["sponsoredAccount"] == urn]
         self.assertEqual(len(subscriptions), 1, "one subscription, one notification per lead")
+
+    def test_webhook_deletion_confirmed_with_linkedin(self):
+        """A DELETED notification purges a member's data: it is acted on only when LinkedIn no longer has the lead."""
+        response = self._add_lead(answers={"WORK_EMAIL": "still.there@example.com"})
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        self.assertEqual(
+            self._post(self._notification(response["id"], self.europe.linkedin_id, "DELETED")).status_code, 200
+        )
+        self.env.invalidate_all()
+        self.assertNotEqual(submission.state, "deleted", "LinkedIn still serves it: nothing is purged")
+        self.assertTrue(submission.email)
+        self.emulator.delete_response(response["id"])
+        self._post(self._notification(response["id"], self.europe.linkedin_id, "DELETED"))
+        self.env.invalidate_all()
+        self.assertEqual(submission.state, "deleted")
+        self.assertFalse(submission.email)
