@@ -579,7 +579,8 @@ class LinkedInClient:
             headers={"X-RestLi-Method": "BATCH_CREATE"},
             retry_not_found=True,
         )
-        return list((data or {}).get("elements") or [])
+        elements = data.get("elements") if isinstance(data, dict) else None
+        return elements if isinstance(elements, list) else []
 
     def dmp_segment_users_batched(self, segment_id, elements, batch_size=DMP_BATCH_SIZE):
         """:meth:`dmp_segment_users` in batches of ``batch_size``; results concatenated in order."""
