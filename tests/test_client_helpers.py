@@ -17,15 +17,21 @@ from odoo.addons.linkedin_leadgen.linkedin import (
     decode_lead,
     encode,
     hash_email,
+    is_challenge_code,
     is_loopback_url,
+    is_timestamp,
+    ms_to_datetime,
     next_utc_midnight,
     parse_urn_id,
     parse_versioned_form_urn,
+    safe_text,
     sign_webhook_body,
     split_scopes,
+    storable,
     verify_webhook_signature,
     versioned_form_urn,
     webhook_challenge_response,
+    without_surrogates,
 )
 
 SECRET = "emu-secret"
@@ -112,16 +118,27 @@ def test_webhook_challenge_response():
     assert webhook_challenge_response(SECRET, code) == {"challengeCode": code, "challengeResponse": expected}
 
 
-def test_webhook_signature_both_readings():
+def test_webhook_challenge_only_answers_linkedin_codes():
+    body = b'{"type": "LEAD_ACTION", "leadAction": "DELETED"}'
+    for forged in (body.decode(), "hmacsha256=" + body.decode(), "", "x", "890e4665-4dfe-4ab1-b689-ed553bceeed0\n",
+                   "890e4665-4dfe-4ab1-b689-ed553bceeed0 ", "890e46654dfe4ab1b689ed553bceeed0", None, 12):  # fmt: skip
+        assert not is_challenge_code(forged)
+        with pytest.raises(ValueError):
+            webhook_challenge_response(SECRET, forged)
+    assert is_challenge_code("890E4665-4DFE-4AB1-B689-ED553BCEEED0")
+
+
+def test_webhook_signature_has_one_reading():
     body = json.dumps({"type": "LEAD_ACTION", "leadAction": "CREATED"}).encode()
-    dominant = hmac.new(SECRET.encode(), b"hmacsha256=" + body, hashlib.sha256).hexdigest()
-    minority = "hmacsha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert sign_webhook_body(SECRET, body) == dominant
-    assert verify_webhook_signature(SECRET, body, dominant)
-    assert verify_webhook_signature(SECRET, body, dominant.upper())
-    assert verify_webhook_signature(SECRET, body, "hmacsha256=" + dominant)
-    assert verify_webhook_signature(SECRET, body, minority)
-    assert verify_webhook_signature(SECRET, body.decode(), minority)
+    documented = hmac.new(SECRET.encode(), b"hmacsha256=" + body, hashlib.sha256).hexdigest()
+    minority = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert sign_webhook_body(SECRET, body) == documented
+    assert verify_webhook_signature(SECRET, body, documented)
+    assert verify_webhook_signature(SECRET, body.decode(), documented.upper())
+    # what the challenge would sign for a forged body, in any spelling, is refused
+    assert not verify_webhook_signature(SECRET, body, minority)
+    assert not verify_webhook_signature(SECRET, body, "hmacsha256=" + minority)
+    assert not verify_webhook_signature(SECRET, body, "hmacsha256=" + documented)
 
 
 def test_webhook_signature_rejects_tampering():
@@ -240,3 +257,24 @@ def test_authorization_url_on_loopback_and_https():
         assert query["scope"] == ["r_ads rw_dmp_segments"]
         assert "secret" not in url
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+def test_lone_surrogates_become_replacement_characters():
+    value = json.loads('{"a\\ud83d": ["ab\\ud83d", {"x": "\\udc00y"}], "pair": "\\ud83d\\ude00", "n": 1}')
+    cleaned = without_surrogates(value)
+    assert cleaned == {"a\ufffd": ["ab\ufffd", {"x": "\ufffdy"}], "pair": "\U0001f600", "n": 1}
+    json.dumps(cleaned, ensure_ascii=False).encode()  # UTF-8 encodable: PostgreSQL takes it
+    assert safe_text("ab\ud83d") == "ab\ufffd"
+    assert storable({"k": "\x00\ud83d"}) == {"k": "\ufffd"}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢٣٤", 10**20, "100000000000000000000", -5, 1.5e300, "12 34", True, None])
+def test_odd_timestamps_are_not_timestamps(value):
+    assert not is_timestamp(value)
+    assert ms_to_datetime(value) is False
+
+
+def test_timestamps_read_as_dates():
+    assert is_timestamp(1689894599288) and is_timestamp(" 1689894599288 ")
+    assert ms_to_datetime("1689894599288").year == 2023
+    assert ms_to_datetime(1689894599).year == 2023  # seconds

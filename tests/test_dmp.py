@@ -187,3 +187,17 @@ def test_pacer_is_shared_by_threads():
 def test_module_pacer_is_one_per_process():
     assert isinstance(dmp.DMP_PACER, RequestPacer)
     assert dmp.DMP_PACER.window == 60.0
+
+
+@pytest.mark.parametrize("results", [None, "garbage", {"elements": []}, 42])
+def test_results_of_another_shape_refuse_every_element(results):
+    answer = dmp.read_results(results, 3)
+    assert answer.accepted == []
+    assert [(r.index, r.answered) for r in answer.refused] == [(0, False), (1, False), (2, False)]
+
+
+def test_refusal_message_is_text_whatever_linkedin_sends():
+    answer = dmp.read_results(
+        [{"status": 400, "error": {"message": {"nested": 1}}}, {"status": 400, "message": [1]}], 2
+    )
+    assert all(isinstance(refusal.message, str) for refusal in answer.refused)

@@ -8,7 +8,7 @@ The upload itself (planning, sending, LinkedIn's errors, the crons) is in ``link
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.linkedin_leadgen import linkedin as li
 
@@ -30,6 +30,41 @@ LINKEDIN_STATES = {
     "FAILED": "failed",
     "ERROR": "failed",
 }
+
+
+# What the upload engine and LinkedIn's answers set: read-only for users, whatever the client sends over RPC
+# (the engine writes them with ``sudo()``, after the public method checked its caller).
+ENGINE_FIELDS = frozenset(
+    {
+        "segment_id",
+        "source_segment_id",
+        "ad_segment_urn",
+        "state",
+        "linkedin_status",
+        "segment_created_at",
+        "upload_pending",
+        "upload_total",
+        "upload_done",
+        "upload_cursor",
+        "upload_retry_at",
+        "upload_attempts",
+        "batch_count",
+        "contact_sent_count",
+        "contact_failed_count",
+        "matched_count",
+        "audience_size",
+    }
+)
+MAX_COUNT = 2**31 - 1  # an Integer column
+
+
+def _linkedin_count(value):
+    """A count as LinkedIn sends it (a number, or digits), or None when it is none."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return int(value)
+    return None
 
 
 class LinkedInAudience(models.Model):
@@ -163,14 +198,27 @@ class LinkedInAudience(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    def _check_engine_fields(self, vals):
+        if not self.env.su and ENGINE_FIELDS.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "These values of a LinkedIn audience are set by the upload and by LinkedIn, never by hand: "
+                    "%(fields)s.",
+                    fields=", ".join(sorted(ENGINE_FIELDS.intersection(vals))),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_engine_fields(vals)
         audiences = super().create(vals_list)
         if not self.env.su:
             audiences.profile_id._check_usable_for_audiences()
         return audiences
 
     def write(self, vals):
+        self._check_engine_fields(vals)
         if "profile_id" in vals and not self.env.su:
             self.env["linkedin.user.profile"].browse(vals["profile_id"])._check_usable_for_audiences()
         return super().write(vals)
@@ -188,14 +236,16 @@ class LinkedInAudience(models.Model):
         return super().unlink()
 
     def action_archive(self):
+        self.check_access("write")
         if self.env.context.get("linkedin_audience_confirmed") or not self.filtered("segment_id"):
             return super().action_archive()
         return self._open_remove_wizard("archive")
 
     def action_unarchive(self):
+        self.check_access("write")
         res = super().action_unarchive()
         for audience in self.filtered(lambda a: not a.segment_id):
-            audience.write(
+            audience.sudo().write(
                 {
                     "state": "failed",
                     "keep_in_step": False,
@@ -212,6 +262,7 @@ class LinkedInAudience(models.Model):
 
     def action_upload(self):
         """Send what is pending now (as the wizard does): within the time budget, the rest through the cron."""
+        self.check_access("write")
         for audience in self:
             audience._check_can_upload()
         deadline = self._upload_deadline()
@@ -229,6 +280,7 @@ class LinkedInAudience(models.Model):
 
     def action_refresh_status(self):
         """Read the segment's status and counts from LinkedIn."""
+        self.check_access("write")
         for audience in self.filtered("segment_id"):
             client = audience._get_client()
             with audience.profile_id._translate_linkedin_errors():
@@ -236,9 +288,11 @@ class LinkedInAudience(models.Model):
         return True
 
     def action_open_remove_wizard(self):
+        self.check_access("write")
         return self._open_remove_wizard("delete")
 
     def action_view_members(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_audience.linkedin_audience_member_action")
         action["domain"] = [("audience_id", "=", self.id)]
@@ -331,18 +385,18 @@ class LinkedInAudience(models.Model):
                     source_platform=self._get_source_platform(),
                     description=self.env._("Synced from Odoo mailing list %(list)s", list=mailing_list.name),
                 )
-        return self.create(
+        audience = self.create(
+            {"name": name, "mailing_list_id": mailing_list.id, "profile_id": profile.id, "ad_account_id": account.id}
+        )
+        audience.sudo().write(
             {
-                "name": name,
-                "mailing_list_id": mailing_list.id,
-                "profile_id": profile.id,
-                "ad_account_id": account.id,
                 "segment_id": segment_id,
                 "source_segment_id": source_segment_id,
                 "segment_created_at": fields.Datetime.now(),
                 "state": "uploading",
             }
         )
+        return audience
 
     @api.model
     def _find_orphan_segment(self, client, account, source_segment_id):
@@ -387,16 +441,20 @@ class LinkedInAudience(models.Model):
     def _refresh_status(self, client):
         """Copy the LINKEDIN destination's status and counts onto the record."""
         self.ensure_one()
-        destination = client.get_dmp_segment_destination(self.segment_id) or {}
-        status = (destination.get("status") or "").upper()
-        vals = {
-            "linkedin_status": status or False,
-            "last_status_date": fields.Datetime.now(),
-            "matched_count": int(destination.get("matchedCount") or 0),
-            "audience_size": int(destination.get("audienceSize") or 0),
-        }
-        if destination.get("destinationSegmentId"):
-            vals["ad_segment_urn"] = destination["destinationSegmentId"]
+        destination = client.get_dmp_segment_destination(self.segment_id)
+        if not isinstance(destination, dict):
+            destination = {}
+        status = destination.get("status")
+        status = status.strip().upper()[:64] if isinstance(status, str) else ""
+        vals = {"linkedin_status": status or False, "last_status_date": fields.Datetime.now()}
+        # a count that is no number is not taken: the last one read stays
+        for fname, key in (("matched_count", "matchedCount"), ("audience_size", "audienceSize")):
+            count = _linkedin_count(destination.get(key, 0))
+            if count is not None:
+                vals[fname] = count
+        segment_urn = destination.get("destinationSegmentId")
+        if isinstance(segment_urn, str) and segment_urn.strip():
+            vals["ad_segment_urn"] = segment_urn.strip()[:256]
         new_state = LINKEDIN_STATES.get(status)
         # While changes wait to be sent, the record keeps saying so (uploading, or failed with the reason).
         if new_state and not self.upload_pending:
@@ -407,7 +465,7 @@ class LinkedInAudience(models.Model):
                 )
             elif self.state == "failed" and not self.upload_pending:
                 vals["last_error"] = False
-        self.write(vals)
+        self.sudo().write(vals)
 
     def _refresh_status_or_mark_gone(self, client):
         """:meth:`_refresh_status`; a segment LinkedIn no longer knows marks the audience failed."""
@@ -417,7 +475,7 @@ class LinkedInAudience(models.Model):
             self._mark_segment_gone()
 
     def _mark_segment_gone(self):
-        self.write(
+        self.sudo().write(
             {
                 "state": "failed",
                 "upload_pending": False,

@@ -19,6 +19,7 @@ FILLFACTOR = 60
 ANALYZE_AFTER_ROWS = 1000
 HASH_CHUNK = 10000  # non-ASCII addresses hashed in Python and inserted per chunk
 ERROR_MAX_LENGTH = 500
+MAX_REFUSAL_RETRIES = 3  # times the scheduled check sends a contact LinkedIn refused again (a click sends all)
 
 
 class PendingBatch(NamedTuple):
@@ -75,6 +76,7 @@ class LinkedInAudienceMember(models.Model):
     )
     batch_id = fields.Integer(readonly=True, help="Number of the upload batch that carried this row.")
     error = fields.Char(readonly=True, help="Why LinkedIn refused this contact.")
+    refusal_count = fields.Integer(readonly=True, help="Times LinkedIn refused this contact.")
 
     _sql_constraints = [
         (
@@ -270,17 +272,20 @@ class LinkedInAudienceMember(models.Model):
         """Mark the differences between ``linkedin_audience_wanted`` and what was sent; return the pending count."""
         cr = self.env.cr
         back_states = ["removed", "to_remove"] + (["failed"] if retry_failed else [])
-        # contacts wanted again (re-subscribed, un-blacklisted, back in the list; refused ones on demand)
+        # contacts wanted again (re-subscribed, un-blacklisted, back in the list; refused ones on demand, or
+        # by the scheduled check while LinkedIn refused them at most MAX_REFUSAL_RETRIES times)
         cr.execute(
             SQL(
                 """
                 UPDATE linkedin_audience_member m
                    SET state = 'to_add', mailing_contact_ref = w.contact_id, error = NULL
                   FROM linkedin_audience_wanted w
-                 WHERE m.audience_id = %s AND m.email_hash = w.email_hash AND m.state = ANY(%s)
+                 WHERE m.audience_id = %s AND m.email_hash = w.email_hash
+                   AND (m.state = ANY(%s) OR (m.state = 'failed' AND COALESCE(m.refusal_count, 0) <= %s))
                 """,
                 audience.id,
                 back_states,
+                MAX_REFUSAL_RETRIES,
             )
         )
         # new contacts
@@ -397,7 +402,9 @@ class LinkedInAudienceMember(models.Model):
             cr.execute(
                 SQL(
                     """
-                    UPDATE linkedin_audience_member m SET state = 'failed', batch_id = %s, error = f.error
+                    UPDATE linkedin_audience_member m
+                       SET state = 'failed', batch_id = %s, error = f.error,
+                           refusal_count = COALESCE(m.refusal_count, 0) + 1
                       FROM unnest(%s::int[], %s::varchar[]) AS f(id, error)
                      WHERE m.id = f.id
                     """,

@@ -25,6 +25,8 @@ SEGMENT_NOT_FOUND_WINDOW = timedelta(minutes=15)
 NOT_FOUND_RETRY_DELAY = timedelta(seconds=20)
 # After this many failed attempts in a row, a server error fails the upload (a throttle never does).
 MAX_SERVER_ERROR_ATTEMPTS = 8
+# what reading an unexpected LinkedIn answer may raise (the readers check types; this is the safety net)
+UNREADABLE_ANSWER = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 # the cron's choice among the audiences waiting: those that waited longest first
 PICK_ORDER = "upload_retry_at asc nulls first, last_upload_date asc nulls first, id"
 
@@ -54,7 +56,7 @@ class LinkedInAudience(models.Model):
         }
         if pending:
             vals.update(state="uploading", last_error=False)
-        self.write(vals)
+        self.sudo().write(vals)
         return pending
 
     def _pending_counts(self):
@@ -111,7 +113,7 @@ class LinkedInAudience(models.Model):
     @api.model
     def _upload_deadline(self):
         """When a click must stop sending (the time budget from now), on the clock's ``monotonic()``."""
-        return self._linkedin_clock().monotonic() + self._get_time_budget()
+        return self._linkedin_clock().monotonic() + self._linkedin_click_budget(self._get_time_budget())
 
     def _upload_within(self, deadline):
         """Upload the audiences until the deadline, one batch each at most (see the module's docstring);
@@ -190,7 +192,7 @@ class LinkedInAudience(models.Model):
         """Record LinkedIn's answer to ``batch`` on its member rows and on the audience's counters."""
         number = self.batch_count + 1
         recorded = self.env["linkedin.audience.member"]._record_results(self, batch, results, number)
-        self.write(
+        self.sudo().write(
             {
                 "upload_cursor": batch.member_ids[-1],
                 "upload_done": self.upload_done + len(batch.member_ids),
@@ -208,7 +210,7 @@ class LinkedInAudience(models.Model):
         self.ensure_one()
         counts = self.env["linkedin.audience.member"]._count_by_state(self)
         first_upload = self.state == "uploading" and not self.linkedin_status
-        self.write(
+        self.sudo().write(
             {
                 "upload_pending": False,
                 "upload_cursor": 0,
@@ -224,7 +226,8 @@ class LinkedInAudience(models.Model):
         if client:
             try:
                 self._refresh_status(client)
-            except li.LinkedInError as exc:
+            except (li.LinkedInError, *UNREADABLE_ANSWER) as exc:
+                # the upload is done and recorded whatever LinkedIn says of the status: the status cron reads it again
                 _logger.info("LinkedIn audience %s: status not refreshed after the upload: %s", self.id, exc)
 
     # ------------------------------------------------------------------
@@ -244,14 +247,14 @@ class LinkedInAudience(models.Model):
                 _logger.info(
                     "LinkedIn audience %s: segment not ready yet, retrying in %s", self.id, NOT_FOUND_RETRY_DELAY
                 )
-                self.upload_retry_at = now + NOT_FOUND_RETRY_DELAY
+                self.sudo().upload_retry_at = now + NOT_FOUND_RETRY_DELAY
                 return NOT_FOUND_RETRY_DELAY
             self._mark_segment_gone()
             return None
         failures = self.upload_attempts + 1
         retry_in = self._linkedin_retry_delay(error, failures)
         if retry_in is not None and (isinstance(error, li.ThrottledError) or failures <= MAX_SERVER_ERROR_ATTEMPTS):
-            self.write(
+            self.sudo().write(
                 {
                     "upload_attempts": failures,
                     "upload_retry_at": now + retry_in,
@@ -267,7 +270,7 @@ class LinkedInAudience(models.Model):
         vals = {"state": "failed", "last_error": self._linkedin_error_message(error)}
         if attempts is not None:
             vals["upload_attempts"] = attempts
-        self.write(vals)
+        self.sudo().write(vals)
 
     # ------------------------------------------------------------------
     # Crons
@@ -376,7 +379,8 @@ class LinkedInAudience(models.Model):
             # no savepoint: a profile found expired must stay marked "Reconnect needed"
             try:
                 audience._refresh_status_or_mark_gone(audience._get_client())
-            except (UserError, li.LinkedInError) as exc:
+            except (UserError, li.LinkedInError, *UNREADABLE_ANSWER) as exc:
+                # one audience's problem (even an answer that cannot be read) never stops the others
                 _logger.info("LinkedIn audience %s: status not refreshed: %s", audience.id, exc)
                 audience.write(
                     {"last_status_date": fields.Datetime.now(), "last_error": self._linkedin_error_message(exc)}

@@ -19,6 +19,8 @@ class MailingList(models.Model):
             mailing_list.linkedin_audience_count = len(mailing_list.linkedin_audience_ids.filtered("active"))
 
     def action_open_linkedin_audience_wizard(self):
+        self.check_access("read")
+        self.env["linkedin.audience"].check_access("create")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

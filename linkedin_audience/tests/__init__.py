@@ -4,3 +4,4 @@ from . import test_security
 from . import test_crash
 from . import test_throttle
 from . import test_authorize
+from . import test_hostile

@@ -28,8 +28,10 @@ class LinkedInAudienceRemoveWizard(models.TransientModel):
     )
 
     def action_confirm(self):
+        self.check_access("write")
         self.ensure_one()
         audiences = self.audience_ids
+        audiences.check_access("write")
         if self.linkedin_action == "remove":
             for audience in audiences.filtered("segment_id"):
                 client = audience._get_client()
@@ -38,13 +40,13 @@ class LinkedInAudienceRemoveWizard(models.TransientModel):
                         client.delete_dmp_segment(audience.segment_id)
                     except li.NotFoundError:
                         _logger.info("LinkedIn segment %s was already gone", audience.segment_id)
-                audience.write(
+                audience.sudo().write(
                     {"segment_id": False, "ad_segment_urn": False, "upload_pending": False, "keep_in_step": False}
                 )
                 # a log, not a post: posting needs the user's e-mail address
                 audience._message_log(body=self.env._("The audience was removed from LinkedIn."))
         else:
-            audiences.write({"keep_in_step": False, "upload_pending": False})
+            audiences.sudo().write({"keep_in_step": False, "upload_pending": False})
         audiences = audiences.with_context(linkedin_audience_confirmed=True)
         if self.mode == "delete":
             audiences.unlink()

@@ -261,6 +261,7 @@ class LinkedInAudienceWizard(models.TransientModel):
 
     def action_authorize_profile(self):
         """Go authorize a LinkedIn profile (the user's own, created if needed)."""
+        self.check_access("write")
         self.ensure_one()
         profiles = self.env["linkedin.user.profile"]
         if not profiles.has_access("write"):
@@ -282,6 +283,8 @@ class LinkedInAudienceWizard(models.TransientModel):
 
     def action_create(self):
         """Create the audience and its LinkedIn segment, then upload within the time budget."""
+        self.check_access("write")
+        self.env["linkedin.audience"].check_access("create")
         self.ensure_one()
         self._check_before_create()
         audience = self.env["linkedin.audience"]._create_and_upload(

@@ -3,7 +3,7 @@
 import json
 import logging
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, RequestEntityTooLarge
 from werkzeug.urls import url_encode
 
 from odoo import http
@@ -15,6 +15,8 @@ from .. import linkedin as li
 _logger = logging.getLogger(__name__)
 
 PROFILE_ACTION = "linkedin_leadgen.linkedin_user_profile_action"
+MAX_NOTIFICATIONS = 10  # LEAD_ACTION notifications handled per request (LinkedIn sends one)
+MAX_BODY = 64 * 1024  # bytes of a notification request
 
 
 class LinkedInOAuthController(http.Controller):
@@ -85,6 +87,11 @@ class LinkedInOAuthController(http.Controller):
 class LinkedInWebhookController(http.Controller):
     """LinkedIn's lead notifications (API notes, section 6): the challenge, then signed ``LEAD_ACTION`` posts.
 
+    The URL is public, so: nothing is answered while the real-time setting is off; the challenge signs
+    only codes of LinkedIn's shape; a notification is accepted with the documented signature only; a
+    request carries at most ``MAX_NOTIFICATIONS``; and every accepted request gets the same answer,
+    whatever it named, so the answer tells nothing about the ids stored here.
+
     The scheduled pull stays on as the safety net: a notification that fails here is imported by the
     next pull, and one delivered twice is recognized by the lead's LinkedIn id.
     """
@@ -98,23 +105,34 @@ class LinkedInWebhookController(http.Controller):
         save_session=False,
     )
     def linkedin_webhook(self, **kwargs):
+        importer = request.env["linkedin.lead.importer"].sudo()
+        if not importer._linkedin_param_bool("linkedin_leadgen.webhook_enabled"):
+            raise NotFound()
         secret = request.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.client_secret") or ""
         httprequest = request.httprequest
         if httprequest.method == "GET":
             challenge = httprequest.args.get("challengeCode")
-            if not challenge or not secret:
+            if not secret or not li.is_challenge_code(challenge):
                 raise BadRequest()
             return request.make_json_response(li.webhook_challenge_response(secret, challenge))
 
+        if (httprequest.content_length or 0) > MAX_BODY:
+            raise RequestEntityTooLarge()
         raw_body = httprequest.get_data()
+        if len(raw_body) > MAX_BODY:
+            raise RequestEntityTooLarge()
         if not li.verify_webhook_signature(secret, raw_body, httprequest.headers.get(li.SIGNATURE_HEADER)):
             _logger.warning("LinkedIn webhook: notification with an invalid signature refused")
             raise Forbidden()
         try:
-            payload = json.loads(raw_body or b"{}")
+            payload = li.without_surrogates(json.loads(raw_body or b"{}"))
         except ValueError as exc:
             raise BadRequest() from exc
-        importer = request.env["linkedin.lead.importer"].sudo()
         notifications = payload if isinstance(payload, list) else [payload]
-        outcomes = [importer._import_webhook(notification) for notification in notifications if notification]
-        return request.make_json_response({"status": "ok", "results": outcomes})
+        if len(notifications) > MAX_NOTIFICATIONS:
+            _logger.warning("LinkedIn webhook: %s notifications in one request refused", len(notifications))
+            raise RequestEntityTooLarge()
+        for notification in notifications:
+            outcome = importer._import_webhook(notification) if isinstance(notification, dict) else "ignored"
+            _logger.info("LinkedIn webhook: notification handled: %s", outcome)
+        return request.make_json_response({"status": "ok"})

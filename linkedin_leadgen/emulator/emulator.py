@@ -118,6 +118,7 @@ class LinkedInEmulator:
             self._calls = Counter()
             self.webhook_failures = Counter()  # subscription id -> consecutive failed challenges
             self.blocked_webhooks = set()
+            self.served_instead = {}  # response id -> function(rendered element) -> what LinkedIn sends instead
 
     # -- time, log and counters
 
@@ -237,6 +238,13 @@ class LinkedInEmulator:
             account_id = int(form["owner"]["sponsoredAccount"].rsplit(":", 1)[1])
             lead = data.add_lead(account_id, form["id"], test, at, overrides, response_id, version)
             return data.render_response(lead)
+
+    def serve_instead(self, response_id, change):
+        """From now on, wherever LinkedIn sends the response ``response_id`` (finder pages, single and batch
+        GETs), send ``change(element)`` instead: any JSON value, e.g. malformed data (``change`` gets a copy of
+        the element as rendered, projections included). The lead keeps its place in pages and time windows."""
+        with self.lock:
+            self.served_instead[response_id] = change
 
     def delete_response(self, response_id):
         """Remove a lead (as after 365 days or a member's deletion); webhooks can still name it."""

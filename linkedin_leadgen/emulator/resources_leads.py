@@ -1,5 +1,6 @@
 """Lead sync resources: leadForms, leadFormResponses, leadNotifications."""
 
+import copy
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -95,7 +96,9 @@ def _decorate(emu, lead, entity, fields, forms=None):
 
 
 def render_lead(emu, lead, fields, forms=None):
-    return _decorate(emu, lead, emu.data.render_response(lead), fields, forms)
+    rendered = _decorate(emu, lead, emu.data.render_response(lead), fields, forms)
+    change = emu.served_instead.get(lead.id)
+    return change(copy.deepcopy(rendered)) if change else rendered
 
 
 def _lead_for_member(emu, req, lead_id):

@@ -44,6 +44,7 @@ from .leads import (
 )
 from .oauth import check_transport, is_loopback_url
 from .restli import Raw, build_query, encode, encode_key
+from .text import safe_text, without_surrogates
 from .times import SYSTEM_CLOCK, Clock, datetime_to_epoch, datetime_to_ms, epoch_to_datetime, ms_to_datetime
 from .tokens import Tokens, split_scopes
 from .urns import (
@@ -51,6 +52,7 @@ from .urns import (
     campaign_urn,
     form_urn,
     organization_urn,
+    owner_account_id,
     parse_urn_id,
     parse_versioned_form_urn,
     person_urn,
@@ -58,6 +60,7 @@ from .urns import (
 )
 from .webhook import (
     SIGNATURE_HEADER,
+    is_challenge_code,
     sign_webhook_body,
     verify_webhook_signature,
     webhook_challenge_response,
@@ -112,18 +115,21 @@ __all__ = [
     "epoch_to_datetime",
     "form_urn",
     "hash_email",
+    "is_challenge_code",
     "is_loopback_url",
     "is_timestamp",
     "localized",
     "ms_to_datetime",
     "next_utc_midnight",
     "organization_urn",
+    "owner_account_id",
     "parse_lead_response",
     "parse_urn_id",
     "parse_versioned_form_urn",
     "person_urn",
     "raw_payload",
     "response_id",
+    "safe_text",
     "shown",
     "sign_webhook_body",
     "split_scopes",
@@ -131,4 +137,5 @@ __all__ = [
     "verify_webhook_signature",
     "versioned_form_urn",
     "webhook_challenge_response",
+    "without_surrogates",
 ]

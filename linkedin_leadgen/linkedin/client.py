@@ -27,6 +27,7 @@ from .exceptions import (
     VersionSunsetError,
 )
 from .restli import Raw, build_query, encode_key
+from .text import safe_text, without_surrogates
 from .urns import account_urn, parse_urn_id, parse_versioned_form_urn, versioned_form_urn
 
 _logger = logging.getLogger(__name__)
@@ -278,7 +279,7 @@ class LinkedInClient:
         if response.status_code == 204 or not response.content or not response.content.strip():
             return None
         try:
-            return response.json()
+            return without_surrogates(response.json())
         except ValueError:
             raise RetryableServerError(
                 f"LinkedIn sent malformed JSON (HTTP {response.status_code})", status=response.status_code
@@ -287,7 +288,7 @@ class LinkedInClient:
     @staticmethod
     def _error_body(response):
         try:
-            body = response.json()
+            body = without_surrogates(response.json())
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}
@@ -320,7 +321,9 @@ class LinkedInClient:
         body = self._error_body(response)
         code = body.get("code") or body.get("error")
         detail = body.get("message") or body.get("error_description") or response.reason or ""
-        message = self._mask(f"LinkedIn API error {status}{' ' + code if code else ''}: {detail}".strip())
+        message = self._mask(
+            safe_text(f"LinkedIn API error {status}{' ' + str(code) if code else ''}: {detail}".strip())
+        )
         if status == 401:
             if code == "EXPIRED_ACCESS_TOKEN":
                 return AuthExpiredError(message, status, code)
@@ -576,7 +579,8 @@ class LinkedInClient:
             headers={"X-RestLi-Method": "BATCH_CREATE"},
             retry_not_found=True,
         )
-        return list((data or {}).get("elements") or [])
+        elements = data.get("elements") if isinstance(data, dict) else None
+        return elements if isinstance(elements, list) else []
 
     def dmp_segment_users_batched(self, segment_id, elements, batch_size=DMP_BATCH_SIZE):
         """:meth:`dmp_segment_users` in batches of ``batch_size``; results concatenated in order."""

@@ -77,6 +77,8 @@ def read_results(results, count):
     at all for an element) is refused.
     """
     accepted, refused = [], []
+    if not isinstance(results, list):  # an answer of another shape answers no element
+        results = []
     for index in range(count):
         result = results[index] if index < len(results) else None
         if not isinstance(result, dict):
@@ -87,8 +89,8 @@ def read_results(results, count):
             accepted.append(index)
             continue
         error = result.get("error") or {}
-        message = error.get("message") if isinstance(error, dict) else str(error)
-        refused.append(ElementRefusal(index, True, status, message or result.get("message") or ""))
+        message = (error.get("message") if isinstance(error, dict) else error) or result.get("message") or ""
+        refused.append(ElementRefusal(index, True, status, message if isinstance(message, str) else str(message)))
     return BatchResults(accepted, refused)
 
 

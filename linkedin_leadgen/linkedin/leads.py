@@ -7,9 +7,11 @@ checks the answers against the form they were given for. Nothing here raises on 
 """
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from .answers import decode_lead, localized
+from .text import safe_text
 from .times import ms_to_datetime
 from .urns import parse_urn_id, parse_versioned_form_urn
 
@@ -117,14 +119,16 @@ def parse_lead_response(response):
         form_linkedin_id = parse_versioned_form_urn(form_urn)[0]
     except ValueError:
         form_linkedin_id = str(form.get("id") or "") or parse_urn_id(form_urn)
-    metadata = (response.get("leadMetadataInfo") or {}).get("sponsoredLeadMetadataInfo") or {}
-    campaign = metadata.get("campaign") or {}
-    campaign_urn = campaign.get("id") or (
-        ((response.get("leadMetadata") or {}).get("sponsoredLeadMetadata") or {}).get("campaign")
+    # decorations are optional: a part of another shape is read as absent
+    campaign = _obj(_obj(_obj(response.get("leadMetadataInfo")).get("sponsoredLeadMetadataInfo")).get("campaign"))
+    campaign_urn = _text(campaign.get("id")) or _text(
+        _obj(_obj(response.get("leadMetadata")).get("sponsoredLeadMetadata")).get("campaign")
     )
-    creative = (response.get("associatedEntityInfo") or {}).get("associatedCreative") or {}
-    entity = response.get("associatedEntity") or {}
-    creative_urn = creative.get("id") or entity.get("associatedCreative") or entity.get("sponsoredCreative")
+    creative = _obj(_obj(response.get("associatedEntityInfo")).get("associatedCreative"))
+    entity = _obj(response.get("associatedEntity"))
+    creative_urn = (
+        _text(creative.get("id")) or _text(entity.get("associatedCreative")) or _text(entity.get("sponsoredCreative"))
+    )
     return LeadResponse(
         linkedin_id=linkedin_id,
         response=response,
@@ -133,11 +137,21 @@ def parse_lead_response(response):
         form=form,
         submitted_at=ms_to_datetime(submitted),
         test=bool(response.get("testLead")),
-        campaign_urn=campaign_urn or "",
-        campaign_name=campaign.get("name") or "",
-        creative_urn=str(creative_urn or ""),
-        creative_name=creative.get("name") or "",
+        campaign_urn=campaign_urn,
+        campaign_name=_text(campaign.get("name")),
+        creative_urn=creative_urn,
+        creative_name=_text(creative.get("name")),
     )
+
+
+def _obj(value):
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value):
+    """A string or an id sent by LinkedIn as text; "" for anything else (objects, lists, booleans, null)."""
+    return str(value).strip() if is_id(value) else ""
 
 
 def _question_name(form_dict, question_id):
@@ -177,19 +191,31 @@ def is_id(value):
 
 
 def is_timestamp(value):
+    """Epoch milliseconds (or seconds) that give a date: a number, or ASCII digits, from 0 to 10**14 excluded.
+
+    ``str.isdigit()`` is not enough: "²" or "١٢" pass it; 10**20 is digits too, but no date.
+    """
     if isinstance(value, str):
-        return value.strip().isdigit()
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 10**14
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and len(value) <= 15):
+            return False
+        value = int(value)
+    elif not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return 0 <= value < 10**14
 
 
 def storable(value):
-    """``value`` as PostgreSQL's ``jsonb`` accepts it: no NUL character, JSON types only."""
+    """``value`` as PostgreSQL's ``jsonb`` accepts it: no NUL character, no lone surrogate (U+FFFD instead),
+    JSON types only."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return safe_text(value.replace("\x00", ""))
     if isinstance(value, dict):
         return {storable(str(key)): storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [storable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and infinities are no JSON for PostgreSQL
     if value is None or isinstance(value, bool | int | float):
         return value
     return storable(str(value))

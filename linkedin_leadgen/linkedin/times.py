@@ -30,13 +30,23 @@ SYSTEM_CLOCK = Clock()
 
 
 def ms_to_datetime(value):
-    """Epoch milliseconds (or seconds, for small values) to a naive UTC datetime; False when empty."""
-    if not value:
+    """Epoch milliseconds (or seconds, for small values) to a naive UTC datetime; False when empty or when
+    ``value`` gives no date (not a number, negative, beyond year 9999): never an exception."""
+    if not value or isinstance(value, bool):
         return False
-    value = int(value)
-    if value < _MS_THRESHOLD:
-        value *= 1000
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc).replace(tzinfo=None)
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return False
+    try:
+        value = int(value)
+        if value < 0:
+            return False
+        if value < _MS_THRESHOLD:
+            value *= 1000
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return False
 
 
 def datetime_to_ms(value):

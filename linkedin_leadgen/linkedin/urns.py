@@ -52,3 +52,11 @@ def parse_versioned_form_urn(urn):
     if not match:
         raise ValueError(f"Not a versioned lead form URN: {urn!r}")
     return match.group(1), int(match.group(2))
+
+
+def owner_account_id(owner):
+    """The id in an ``owner`` union (``{"sponsoredAccount": urn}`` or ``{"organization": urn}``); "" otherwise."""
+    if not isinstance(owner, dict):
+        return ""
+    urn = owner.get("sponsoredAccount") or owner.get("organization")
+    return parse_urn_id(urn) if isinstance(urn, str) else ""

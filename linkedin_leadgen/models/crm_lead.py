@@ -16,6 +16,7 @@ LEAD_CREATE_CONTEXT = {
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
     "mail_auto_subscribe_no_notify": True,
+    "linkedin_import": True,  # what a member typed in a form never overwrites the contact (see below)
 }
 # Fields an update from a newer submission never touches: the lead keeps its origin and owner.
 NOT_UPDATED = {"name", "type", "user_id", "team_id", "company_id", "source_id", "medium_id", "campaign_id", "stage_id"}
@@ -99,7 +100,33 @@ class CrmLead(models.Model):
             lead.linkedin_answer_ids = submissions.answer_ids
             lead.linkedin_consent_ids = submissions.consent_ids
 
+    def _get_partner_phone_update(self, force_void=True):
+        # crm's inverse writes a lead's phone onto its contact: a LinkedIn form must not change a contact
+        # found by e-mail (anyone can type anyone's e-mail address in a form)
+        if self.env.context.get("linkedin_import"):
+            return False
+        return super()._get_partner_phone_update(force_void=force_void)
+
+    def _get_partner_email_update(self, force_void=True):
+        if self.env.context.get("linkedin_import"):
+            return False
+        return super()._get_partner_email_update(force_void=force_void)
+
+    def unlink(self):
+        # a deleted lead takes the member's data of its LinkedIn submissions with it (their ids stay)
+        submissions = self.sudo().linkedin_submission_ids
+        res = super().unlink()
+        submissions.exists()._linkedin_purge_personal_data()
+        return res
+
+    def _merge_dependences(self, opportunities):
+        # the merged leads are deleted next: their LinkedIn submissions follow the lead that stays
+        res = super()._merge_dependences(opportunities)
+        opportunities.sudo().linkedin_submission_ids.write({"lead_id": self.id})
+        return res
+
     def action_view_linkedin_submissions(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_form_submission_action")
         action["domain"] = [("lead_id", "=", self.id)]
@@ -277,7 +304,7 @@ class CrmLead(models.Model):
         if not items:
             return
         mapper = self.env["linkedin.lead.mapper"]
-        leads = self.browse({item.lead_id for item in items}).with_context(mail_notrack=True)
+        leads = self.browse({item.lead_id for item in items}).with_context(mail_notrack=True, linkedin_import=True)
         leads.fetch([fname for item in items for fname in item.lead_vals if fname in leads._fields] or ["name"])
         plan = []
         for item in items:

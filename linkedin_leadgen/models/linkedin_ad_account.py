@@ -142,6 +142,7 @@ class LinkedInAdAccount(models.Model):
             account.display_name = f"{account.name} ({account.linkedin_id})" if account.linkedin_id else account.name
 
     def action_view_forms(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_lead_form_action")
         action["domain"] = [("account_id", "=", self.id)]
@@ -194,12 +195,14 @@ class LinkedInAdAccount(models.Model):
                 [("linkedin_id", "in", list(account_roles)), ("company_id", "=", profile.company_id.id)]
             )
         }
+        owners = self._owners_in_other_companies(list(account_roles), profile.company_id)
         for account_id, role in account_roles.items():
             data = details.get(account_id)
             if not data:
                 continue
             vals = self._prepare_account_vals(data, role, page_roles, acl_issue)
             account = existing.get(account_id)
+            self._apply_one_company_rule(vals, account, owners.get(account_id))
             if account:
                 # only what changed: an account being synced is locked by its run, and an UPDATE of its
                 # row would wait for that run to end, then fail on the concurrent update
@@ -210,6 +213,29 @@ class LinkedInAdAccount(models.Model):
                 account = Account.create({**vals, "linkedin_id": account_id, "company_id": profile.company_id.id})
             accounts |= account
         return accounts.with_env(self.env)
+
+    @api.model
+    def _owners_in_other_companies(self, linkedin_ids, company):
+        """``{LinkedIn id: account}``: the oldest syncing record of each ad account in another company."""
+        owners = {}
+        domain = [("linkedin_id", "in", linkedin_ids), ("company_id", "!=", company.id), ("can_sync", "=", True)]
+        for other in self.sudo().with_context(active_test=False).search(domain, order="id"):
+            owners.setdefault(other.linkedin_id, other)
+        return owners
+
+    @api.model
+    def _apply_one_company_rule(self, vals, account, owner):
+        """One LinkedIn ad account, one company: each lead has one submission (its LinkedIn id is unique), so
+        the company that had the account first receives its leads; the other companies' records do not sync."""
+        if vals.get("can_sync") and owner and (not account or owner.id < account.id):
+            vals.update(
+                can_sync=False,
+                sync_issue=self.env._(
+                    "The leads of this ad account are synced in company %(company)s: LinkedIn delivers each "
+                    "lead once, so one company receives them.",
+                    company=owner.company_id.name,
+                ),
+            )
 
     @api.model
     def _prepare_account_vals(self, data, role, page_roles, acl_issue=False):

@@ -3,6 +3,7 @@
 import logging
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from .. import linkedin as li
 
@@ -42,6 +43,7 @@ class LinkedInAdAccount(models.Model):
             account.submission_count = counts.get(account.id, 0)
 
     def action_view_submissions(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_form_submission_action")
         action["domain"] = [("account_id", "=", self.id)]
@@ -49,13 +51,21 @@ class LinkedInAdAccount(models.Model):
         return action
 
     def action_view_sync_logs(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_sync_log_action")
         action["domain"] = [("account_id", "=", self.id)]
         return action
 
     def action_sync_now(self):
-        """Sync these accounts now (within the time budget); the rest continues through the scheduler."""
+        """Sync these accounts now (within the time budget); the rest continues through the scheduler.
+
+        LinkedIn Lead Gen administrators only, on accounts of their companies: the sync runs as superuser
+        and spends the app's daily quota.
+        """
+        if not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_manager"):
+            raise AccessError(self.env._("Only LinkedIn Lead Gen administrators can start a synchronization."))
+        self.check_access("write")
         return self.env["linkedin.lead.importer"]._action_sync_accounts(self)
 
     # ------------------------------------------------------------------
@@ -98,7 +108,7 @@ class LinkedInAdAccount(models.Model):
         else:
             vals.update(
                 sync_state="backlog" if run.backlog else "idle",
-                last_sync_error="\n".join(run.warnings) or False,
+                last_sync_error=li.safe_text("\n".join(run.warnings)) or False,
                 sync_failure_count=0,
                 sync_paused_until=False,
             )
@@ -126,7 +136,18 @@ class LinkedInAdAccount(models.Model):
             with self.env.cr.savepoint():
                 if enabled:
                     url = self.get_base_url().rstrip("/") + WEBHOOK_PATH
-                    self.webhook_subscription_id = client.create_lead_notification(self.linkedin_id, url)
+                    # one LinkedIn made for a run whose transaction was then rolled back is taken again
+                    existing = next(
+                        (
+                            item
+                            for item in client.iter_lead_notifications(self.linkedin_id)
+                            if isinstance(item, dict) and item.get("webhook") == url and item.get("id")
+                        ),
+                        None,
+                    )
+                    self.webhook_subscription_id = (
+                        str(existing["id"]) if existing else client.create_lead_notification(self.linkedin_id, url)
+                    )
                 else:
                     self._unsubscribe_webhook(client)
         except li.LinkedInError as exc:

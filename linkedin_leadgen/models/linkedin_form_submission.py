@@ -61,8 +61,15 @@ class LinkedInFormSubmission(models.Model):
     state = fields.Selection(SUBMISSION_STATES, required=True, default="new", index=True)
     error = fields.Text(readonly=True)
     retry_count = fields.Integer(readonly=True, help="Times the import of this submission was attempted again.")
-    raw_payload = fields.Json(string="LinkedIn Payload (data)")
-    raw_payload_text = fields.Text(string="LinkedIn Payload", compute="_compute_raw_payload_text")
+    # LinkedIn's response as received: every answer, hidden field and identifier; LinkedIn administrators only
+    raw_payload = fields.Json(
+        string="LinkedIn Payload (data)", groups="linkedin_leadgen.group_linkedin_leadgen_manager"
+    )
+    raw_payload_text = fields.Text(
+        string="LinkedIn Payload",
+        compute="_compute_raw_payload_text",
+        groups="linkedin_leadgen.group_linkedin_leadgen_manager",
+    )
 
     _sql_constraints = [
         ("linkedin_id_uniq", "unique(linkedin_id)", "This LinkedIn lead is already imported."),
@@ -104,6 +111,7 @@ class LinkedInFormSubmission(models.Model):
         }
 
     def action_view_lead(self):
+        self.check_access("read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -272,12 +280,36 @@ class LinkedInFormSubmission(models.Model):
         )
 
     @api.model
-    def _linkedin_mark_deleted(self, linkedin_id):
-        """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead."""
-        submissions = self.search([("linkedin_id", "=", linkedin_id)])
+    def _linkedin_purge_personal_data(self):
+        """Forget what the member sent (name, e-mail, answers, hidden fields, raw payload, error text quoting
+        it); the LinkedIn id stays, so the pull never imports the person again. Consents stay: alone, they
+        name nobody."""
+        for submission in self:
+            submission.write(
+                {
+                    "name": submission.linkedin_id,
+                    "contact_name": False,
+                    "email": False,
+                    "hidden_fields": False,
+                    "raw_payload": False,
+                    "error": False,
+                }
+            )
+        self.answer_ids.unlink()
+
+    def _linkedin_mark_deleted(self, linkedin_id, account_linkedin_id=None):
+        """LinkedIn reports the lead ``linkedin_id`` deleted: mark its submission and note it on the lead.
+
+        ``account_linkedin_id``: the ad account the report names; submissions of other accounts are kept.
+        """
+        domain = [("linkedin_id", "=", linkedin_id)]
+        if account_linkedin_id is not None:
+            domain.append(("account_id.linkedin_id", "=", str(account_linkedin_id)))
+        submissions = self.search(domain)
         if not submissions:
             return "unknown lead"
         submissions.write({"state": "deleted"})
+        submissions._linkedin_purge_personal_data()
         leads = submissions.lead_id
         if leads:
             body = Markup("<p>%s</p>") % self.env._(

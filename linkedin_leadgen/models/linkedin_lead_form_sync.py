@@ -24,6 +24,7 @@ class LinkedInLeadForm(models.Model):
             form.submission_count = counts.get(form.id, 0)
 
     def action_view_submissions(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_form_submission_action")
         action["domain"] = [("form_id", "=", self.id)]

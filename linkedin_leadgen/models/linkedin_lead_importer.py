@@ -39,7 +39,8 @@ CRON_BUDGET = 60  # seconds of work per cron call before the cron commits and ca
 SYNC_BUDGET = 120  # seconds of work of a "Sync now" button before the cron takes over
 CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently waits (unless it has a backlog)
 DEFAULT_BACKFILL_DAYS = 365
-MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response's payload shown in the sync log
+MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response kept in the sync log (administrators only)
+MAX_REJECTED = 50  # unbindable responses kept per run
 SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
 
 
@@ -96,7 +97,7 @@ class LinkedInLeadImporter(models.AbstractModel):
     @api.model
     def _action_sync_accounts(self, accounts):
         """Button "Sync now" of ad accounts: import within the time budget, continue through the cron."""
-        budget = self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET)
+        budget = self._linkedin_click_budget(self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET))
         Lead = self.env["crm.lead"]
         last_lead_id = Lead._linkedin_last_id()
         result = self._sync_accounts(accounts, deadline=self._linkedin_clock().monotonic() + budget)
@@ -126,54 +127,6 @@ class LinkedInLeadImporter(models.AbstractModel):
                 "next": Lead._linkedin_action_after_sync(accounts, last_lead_id),
             },
         }
-
-    @api.model
-    def _import_webhook(self, payload):
-        """Handle one ``LEAD_ACTION`` notification; returns a short outcome string."""
-        self = self.sudo()  # noqa: PLW0642
-        if (payload or {}).get("type", "LEAD_ACTION") != "LEAD_ACTION":
-            return "ignored"
-        response_id = li.parse_urn_id(payload.get("leadGenFormResponse") or "")
-        if not response_id:
-            return "ignored"
-        action = (payload.get("leadAction") or "CREATED").upper()
-        Submission = self.env["linkedin.form.submission"]
-        if action == "DELETED":
-            return Submission._linkedin_mark_deleted(response_id)
-        if action != "CREATED":
-            return "ignored"
-        if Submission.search_count([("linkedin_id", "=", response_id)], limit=1):
-            return "duplicate"
-        owner = payload.get("owner") or {}
-        account_id = li.parse_urn_id(owner.get("sponsoredAccount") or owner.get("organization") or "")
-        accounts = self.env["linkedin.ad.account"].search(
-            [("linkedin_id", "=", account_id), ("can_sync", "=", True)], order="id"
-        )
-        if not accounts:
-            _logger.info("LinkedIn webhook: no synced ad account %s for lead %s", account_id, response_id)
-            return "unknown account"
-        for account in accounts:
-            run = SyncRun(account=account, trigger="webhook")
-            date_start = fields.Datetime.now()
-            if not account._linkedin_try_lock():
-                run.busy = True
-                self._linkedin_trigger_cron(SYNC_CRON)
-                self.env["linkedin.sync.log"]._log_run(run, date_start)
-                return "queued"
-            try:
-                with self.env.cr.savepoint():
-                    self._connect_run(run)
-                    response = run.client.get_lead_form_response(response_id)
-                    self._store_responses(run, [response])
-            except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
-                run.error = exc
-                self._linkedin_trigger_cron(SYNC_CRON)
-            else:
-                account._add_lead_counts(run)
-            self.env["linkedin.sync.log"]._log_run(run, date_start)
-            if run.created or run.updated or run.ignored or run.failed:
-                return "imported"
-        return "failed" if run.error else "done"
 
     @api.model
     def _reimport_submissions(self, submissions, force_create=False):
@@ -350,11 +303,11 @@ class LinkedInLeadImporter(models.AbstractModel):
         it is then reported, payload included, in the account's sync log."""
         reason = self._linkedin_error_message(error)
         linkedin_id = li.response_id(response)
-        _logger.warning(
-            "LinkedIn import of ad account %s: submission %s failed: %s",
+        _logger.warning(  # the reason may quote LinkedIn's data: it is on the submission, not in the server log
+            "LinkedIn import of ad account %s: submission %s failed (%s)",
             run.account.linkedin_id,
             linkedin_id or "without id",
-            reason,
+            type(error).__name__,
         )
         run.fetched += 1
         if linkedin_id:
@@ -365,21 +318,24 @@ class LinkedInLeadImporter(models.AbstractModel):
             if error is None:
                 return
             reason = self._linkedin_error_message(error)
-            _logger.warning("LinkedIn submission %s cannot be stored: %s", linkedin_id, reason)
+            _logger.warning("LinkedIn submission %s cannot be stored (%s)", linkedin_id, type(error).__name__)
         self._report_unbound(run, response, reason)
 
     def _report_unbound(self, run, response, reason):
-        """A response that cannot be stored as a submission: counted as failed, shown with its payload on
-        the account and in the sync log."""
+        """A response that cannot be stored as a submission: counted as failed and reported on the account
+        and in the sync log by its position only; the response itself is kept in the sync log's
+        ``rejected_responses``, which only LinkedIn administrators read."""
         run.failed += 1
-        payload = li.shown(response)
-        if len(payload) > MAX_SHOWN_PAYLOAD:
-            payload = payload[:MAX_SHOWN_PAYLOAD] + "…"
+        if len(run.rejected) < MAX_REJECTED:
+            payload = li.shown(response)
+            if len(payload) > MAX_SHOWN_PAYLOAD:
+                payload = payload[:MAX_SHOWN_PAYLOAD] + "…"
+            run.rejected.append({"reason": reason, "response": payload})
         run.warnings.append(
             self.env._(
-                "A LinkedIn submission could not be imported (%(reason)s). Its data: %(payload)s",
+                "A LinkedIn submission could not be imported (%(reason)s); LinkedIn administrators find its "
+                "data in the sync log of this run.",
                 reason=reason,
-                payload=payload,
             )
         )
         _logger.warning(

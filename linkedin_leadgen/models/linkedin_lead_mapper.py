@@ -191,6 +191,13 @@ class LinkedInLeadMapper(models.AbstractModel):
                 team = env["crm.team"].with_company(company)._get_default_team_id(user_id=user.id, domain=team_domain)
             source = env.ref("utm.utm_source_linkedin", raise_if_not_found=False)
             medium = env.ref("utm.utm_medium_linkedin", raise_if_not_found=False)
+            company = run.account.company_id or self.env.company
+            # the settings' team and salesperson serve the accounts of their company only: crm refuses a lead
+            # of another company with them, so those leads get crm's own defaults
+            if team.company_id and team.company_id != company:
+                team = env["crm.team"]
+            if user and company not in user.company_ids:
+                user = env["res.users"]
             defaults = run.caches.lead_defaults = {
                 "type": "lead" if use_leads else "opportunity",
                 "user_id": user.id or False,

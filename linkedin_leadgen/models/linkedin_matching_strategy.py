@@ -76,6 +76,7 @@ class LinkedInMatchingStrategy(models.Model):
 
     def action_activate(self):
         """Make this strategy the one used by its company (the company's other strategy is deactivated)."""
+        self.check_access("write")
         self.ensure_one()
         if not self.active:
             raise UserError(self.env._("Restore the archived strategy %(name)s before activating it.", name=self.name))

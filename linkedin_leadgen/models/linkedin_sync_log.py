@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import format_datetime
 
+from .. import linkedin as li
+
 LOG_RETENTION_DAYS = 90
 
 
@@ -42,6 +44,14 @@ class LinkedInSyncLog(models.Model):
     duplicate_count = fields.Integer(string="Already Imported", aggregator="sum")
     call_count = fields.Integer(string="LinkedIn Calls", aggregator="sum")
     error = fields.Text()
+    # responses of the run that could not be kept as submissions (no LinkedIn id, refused by the database):
+    # personal data, so LinkedIn administrators only, and never in ``error``
+    rejected_responses = fields.Json(groups="linkedin_leadgen.group_linkedin_leadgen_manager", readonly=True)
+    rejected_responses_text = fields.Text(
+        string="Responses Not Imported",
+        compute="_compute_rejected_responses_text",
+        groups="linkedin_leadgen.group_linkedin_leadgen_manager",
+    )
 
     @api.depends("duration")
     def _compute_duration_label(self):
@@ -65,6 +75,12 @@ class LinkedInSyncLog(models.Model):
             # the date and time as the web client shows them in the user's language and time zone
             date = format_datetime(self.env, log.date_start, dt_format=False)
             log.display_name = f"{source} – {date}" if date else source
+
+    @api.depends("rejected_responses")
+    def _compute_rejected_responses_text(self):
+        for log in self:
+            entries = log.rejected_responses or []
+            log.rejected_responses_text = "\n\n".join(f"{entry['reason']}:\n{entry['response']}" for entry in entries)
 
     @api.autovacuum
     def _gc_old_logs(self):
@@ -101,6 +117,7 @@ class LinkedInSyncLog(models.Model):
                 "ignored_count": run.ignored,
                 "duplicate_count": run.duplicates,
                 "call_count": calls,
-                "error": error or ("\n".join(run.warnings) or False),
+                "error": li.safe_text(error or "\n".join(run.warnings)) or False,
+                "rejected_responses": run.rejected or False,
             }
         )

@@ -13,7 +13,7 @@ import psycopg2.errors
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 from odoo.tools.translate import translate_sql_constraint
 
 from .. import linkedin as li
@@ -43,6 +43,15 @@ class LinkedInSyncMixin(models.AbstractModel):
     def _linkedin_param_bool(self, key):
         """True when the system parameter ``key`` is set to anything but "", "0" or "False"."""
         return self._linkedin_param(key, "") not in _FALSE_VALUES
+
+    @api.model
+    def _linkedin_click_budget(self, seconds):
+        """``seconds`` of work for a button, capped to two thirds of the HTTP worker's real-time limit
+        (``limit_time_real``), so that the answer leaves before the worker is killed; the rest goes to the cron."""
+        limit = config.get("limit_time_real") or 0
+        if limit > 0:
+            seconds = min(seconds, max(5, limit * 2 // 3))
+        return seconds
 
     @api.model
     def _linkedin_param_int(self, key, default, minimum=0, maximum=None):
@@ -86,11 +95,15 @@ class LinkedInSyncMixin(models.AbstractModel):
 
     @api.model
     def _linkedin_error_message(self, error, retry_in=None):
-        """A sentence for the user about ``error``.
+        """A sentence for the user about ``error``, storable as it is (LinkedIn text in it has no lone surrogate).
 
         ``retry_in``: the wait before Odoo tries again by itself (a ``timedelta``, from
         :meth:`_linkedin_retry_delay`); without it, a passing problem asks the user to try again later.
         """
+        return li.safe_text(self._linkedin_error_sentence(error, retry_in))
+
+    @api.model
+    def _linkedin_error_sentence(self, error, retry_in=None):
         _ = self.env._
         if isinstance(error, UserError):
             return str(error.args[0] if error.args else error)
@@ -127,6 +140,8 @@ class LinkedInSyncMixin(models.AbstractModel):
             )
         if isinstance(error, li.LinkedInError):
             return _("LinkedIn answered with an error: %(error)s", error=str(error))
+        if isinstance(error, ValueError) and "NUL (0x00)" in str(error):  # psycopg2's refusal, before PostgreSQL
+            return _("The database refused the values: a text holds a NUL character.")
         if isinstance(error, psycopg2.Error) and getattr(error, "diag", None):
             # the constraint's own sentence when it has one, never the rejected row (personal data)
             constraint = error.diag.constraint_name

@@ -95,18 +95,24 @@ class SyncRun:
     busy: bool = False
     error: object = None
     warnings: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)  # responses that could not be stored (personal data)
     caches: SyncCaches = field(default_factory=SyncCaches)
     calls_before: int = 0
 
     def snapshot(self):
         """The counters, to be restored when the work they counted is rolled back."""
-        return {**{name: getattr(self, name) for name in COUNTERS}, "warnings": len(self.warnings)}
+        return {
+            **{name: getattr(self, name) for name in COUNTERS},
+            "warnings": len(self.warnings),
+            "rejected": len(self.rejected),
+        }
 
     def restore(self, snapshot):
         """Forget the work of a rolled-back savepoint: its counts and the cached records it may have created."""
         for name in COUNTERS:
             setattr(self, name, snapshot[name])
         del self.warnings[snapshot["warnings"] :]
+        del self.rejected[snapshot["rejected"] :]
         self.caches.forget_records()
 
     def count(self, item):

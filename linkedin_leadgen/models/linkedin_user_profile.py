@@ -238,6 +238,7 @@ class LinkedInUserProfile(models.Model):
         return True
 
     def action_view_ad_accounts(self):
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("linkedin_leadgen.linkedin_ad_account_action")
         action["domain"] = [("id", "in", self.ad_account_ids.ids)]

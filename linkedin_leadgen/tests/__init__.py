@@ -9,3 +9,6 @@ from . import test_reset
 from . import test_crash
 from . import test_locking
 from . import test_sync_isolation
+from . import test_rpc_access
+from . import test_submission_privacy
+from . import test_malformed_corpus

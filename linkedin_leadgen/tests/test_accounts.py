@@ -1,9 +1,10 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import LinkedInCase
+from .sync_common import LinkedInSyncCase
 
 
 @tagged("post_install", "-at_install")
@@ -193,3 +194,30 @@ class TestLinkedInAccounts(LinkedInCase):
         manager_account = account.with_user(self.user_manager)
         manager_account.write({"active": False})
         self.assertFalse(manager_account.active)
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInAccountInTwoCompanies(LinkedInSyncCase):
+    """One LinkedIn ad account reached from two companies: its leads go to the company that had it first."""
+
+    emulator_kwargs = {"responses": 0, "seed": 9}
+
+    def test_ad_account_syncs_in_one_company_only(self):
+        other = self.env["res.company"].create({"name": "Acme Holding"})
+        holder = new_test_user(
+            self.env,
+            login="holding_sales",
+            groups="linkedin_leadgen.group_linkedin_leadgen_salesperson",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
+        second = self._make_profile(holder, company_id=other.id)
+        twin = second.sudo().ad_account_ids.filtered(lambda a: a.linkedin_id == self.europe.linkedin_id)
+        self.assertEqual(twin.company_id, other)
+        self.assertFalse(twin.can_sync, "the second company's record of the account does not sync")
+        self.assertIn(self.env.company.name, twin.sync_issue, "and says which company gets its leads")
+        self.assertTrue(self.europe.can_sync)
+        response = self._add_lead(answers={"WORK_EMAIL": "one.company@example.com"})
+        self.env["linkedin.lead.importer"]._cron_sync()
+        self.assertEqual(self._submission(response).company_id, self.env.company)
+        self.assertNotIn(twin, self.env["linkedin.lead.importer"]._get_accounts_to_sync())

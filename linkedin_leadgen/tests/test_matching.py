@@ -202,3 +202,23 @@ class TestLinkedInMatching(LinkedInSyncCase):
                 {"predefined_field": "INDUSTRY", "lead_field_id": self.env.ref("crm.field_crm_lead__tag_ids").id}
             )
         self.assertIn("cannot receive a LinkedIn answer", str(error.exception))
+
+    def test_form_submission_never_changes_an_existing_contact(self):
+        """The lead is linked to the contact found by e-mail; the phone and e-mail typed in the form stay on the
+        lead and never overwrite the contact's (crm's inverse would write them onto the partner)."""
+        partner = self.env["res.partner"].create(
+            {"name": "Karel Janssens", "email": "Karel.Janssens@Example.com", "phone": "+32 2 111 11 11"}
+        )
+        created = self._add_lead(answers={"WORK_EMAIL": "karel.janssens@example.com", "PHONE_NUMBER": "+1 555 0100"})
+        self._sync_accounts(self.europe)
+        lead = self._submission(created).lead_id
+        self.assertEqual(lead.partner_id, partner)
+        self.assertIn("555", lead.phone, "the lead has the phone of the form")
+        self.assertEqual(partner.phone, "+32 2 111 11 11", "the contact's phone is untouched")
+        self.assertEqual(partner.email, "Karel.Janssens@Example.com")
+        # the same person again: the matched lead is updated, the contact still not
+        updated = self._add_lead(answers={"WORK_EMAIL": "karel.janssens@example.com", "PHONE_NUMBER": "+1 555 0199"})
+        self._sync_accounts(self.europe)
+        self.assertEqual(self._submission(updated).state, "lead_updated")
+        self.assertIn("0199", lead.phone)
+        self.assertEqual(partner.phone, "+32 2 111 11 11", "the contact's phone is untouched")

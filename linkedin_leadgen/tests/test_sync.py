@@ -1,10 +1,11 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import re
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
-from odoo.tools import html2plaintext, mute_logger
+from odoo.tools import config, html2plaintext, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.linkedin_leadgen.models.linkedin_sync_run import LeadItem, SyncRun
@@ -417,3 +418,34 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertEqual({item.campaign_name for item in items}, {campaign["name"] for campaign in campaigns})
         importer._fill_campaign_names(run, [LeadItem(linkedin_id="x", campaign_urn=items[0].campaign_urn)])
         self.assertEqual(run.client.stats["adCampaigns"], 1, "names are cached for the run")
+
+    def test_sync_button_budget_fits_the_worker_time_limit(self):
+        """The button's 120 s of work would be killed by a 120 s ``limit_time_real``: it is capped below it."""
+        importer = self.env["linkedin.lead.importer"]
+        with patch.dict(config.options, {"limit_time_real": 120}):
+            self.assertLessEqual(importer._linkedin_click_budget(120), 80)
+        with patch.dict(config.options, {"limit_time_real": 30}):
+            self.assertLessEqual(importer._linkedin_click_budget(120), 20)
+        with patch.dict(config.options, {"limit_time_real": 0}):  # no limit
+            self.assertEqual(importer._linkedin_click_budget(120), 120)
+
+    def test_default_team_and_salesperson_only_for_their_company(self):
+        """The settings' default sales team and salesperson belong to one company: leads of another company's
+        ad account do not get them (crm would refuse every such lead), they get crm's own defaults."""
+        other = self.env["res.company"].create({"name": "Acme Americas"})
+        self.north_america.company_id = other
+        team = self.env["crm.team"].create({"name": "Europe desk", "company_id": self.env.company.id})
+        seller = new_test_user(self.env, login="europe_seller", groups="sales_team.group_sale_salesman",
+                               company_id=self.env.company.id, company_ids=[self.env.company.id])  # fmt: skip
+        self._set_params(team_id=str(team.id), user_id=str(seller.id))
+        europe = self._add_lead(answers={"WORK_EMAIL": "eu@example.com"})
+        america = self.emulator.add_response(account_id=int(self.north_america.linkedin_id))
+        with mute_logger("odoo.addons.linkedin_leadgen.models.linkedin_lead_importer"):
+            self._sync_accounts(self.europe | self.north_america)
+        eu_lead = self._submission(europe).lead_id
+        self.assertEqual((eu_lead.team_id, eu_lead.user_id), (team, seller))
+        us_submission = self._submission(america)
+        self.assertEqual(us_submission.state, "lead_created", us_submission.error)
+        self.assertEqual(us_submission.lead_id.company_id, other)
+        self.assertNotEqual(us_submission.lead_id.team_id, team)
+        self.assertNotEqual(us_submission.lead_id.user_id, seller)

@@ -176,7 +176,7 @@ class TestLinkedInSyncIsolation(LinkedInSyncCase):
         self.assertIn("*987654*: Asked elsewhere", description)
         self.assertIn("*Preferred contact time*: 42", description)
 
-    def test_response_without_id_is_shown_with_its_data(self):
+    def test_response_without_id_is_reported_and_kept_for_administrators(self):
         good = self._add_lead(answers={"WORK_EMAIL": "good@example.com"})
         anonymous = self._add_lead(answers={"WORK_EMAIL": "anonymous@example.com"})
         self._corrupt(anonymous, lambda response: response.pop("id"))
@@ -191,7 +191,9 @@ class TestLinkedInSyncIsolation(LinkedInSyncCase):
             self.env["linkedin.sync.log"].search([("account_id", "=", self.europe.id)], limit=1).error,
         ):
             self.assertIn("no LinkedIn id", shown)
-            self.assertIn("anonymous@example.com", shown, "its data is shown, since it cannot be bound")
+            self.assertNotIn("anonymous@example.com", shown, "no personal data in errors and logs")
+        log = self.env["linkedin.sync.log"].search([("account_id", "=", self.europe.id)], limit=1)
+        self.assertIn("anonymous@example.com", str(log.rejected_responses), "its data is kept, for administrators")
 
     def test_batch_failing_in_the_database_is_imported_one_by_one(self):
         """A value PostgreSQL refuses (a NUL character) fails the batch: each response gets its own savepoint."""
@@ -264,3 +266,54 @@ class TestLinkedInSyncIsolation(LinkedInSyncCase):
         self._sync_quietly()
         self.assertNotStuck(self.europe)
         self.assertEqual(self._submission(response).state, "lead_created")
+
+    def test_lone_surrogate_in_linkedin_text_never_stops_a_sync(self):
+        """ "ab\\ud83d" is valid JSON that PostgreSQL refuses: LinkedIn text is stored with U+FFFD instead."""
+        email_question = self._question_id("Demo request", "WORK_EMAIL")
+        in_answer = self._add_lead(answers={"WORK_EMAIL": "surrogate@example.com", "COMPANY_NAME": "Acme"})
+        in_error = self._add_lead(answers={"WORK_EMAIL": "in.error@example.com"})
+        without_id = self._add_lead(answers={"WORK_EMAIL": "without.id@example.com"})
+        in_id = self._add_lead(answers={"WORK_EMAIL": "in.id@example.com"})
+        good = self._add_lead(answers={"WORK_EMAIL": "after.surrogates@example.com"})
+        america = self.emulator.add_response(account_id=int(self.north_america.linkedin_id))
+        company_question = self._question_id("Demo request", "COMPANY_NAME")
+        self._corrupt(in_answer, self._set_answer(company_question, {"textQuestionAnswer": {"answer": "ab\ud83d"}}))
+        self._corrupt(in_error, self._set_answer(email_question, {"textQuestionAnswer": {"answer": {"x": "cd\udc00"}}}))
+
+        def no_id(response):
+            response.pop("id")
+            response["testLead"] = "\ud83d"
+
+        self._corrupt(without_id, no_id)
+        self._corrupt(in_id, lambda response: response.update(id=response["id"] + "\ud83d"))
+
+        self.env["linkedin.lead.importer"]._cron_sync()
+        self.env.flush_all()  # what the cron commits: PostgreSQL accepts all of it
+
+        self.assertEqual(self._submission(in_answer).lead_id.partner_name, "ab\ufffd")
+        failed = self.assertSubmissionFailed(in_error, "is not text")
+        self.assertIn("cd\ufffd", failed.error)
+        self.assertEqual(self._submission(in_id["id"] + "\ufffd").state, "lead_created")
+        self.assertEqual(self._submission(good).state, "lead_created")
+        self.assertNotStuck(self.europe)
+        self.assertEqual(self._submission(america).state, "lead_created", "the next account is synced too")
+        self.assertNotStuck(self.north_america)
+
+    def test_odd_timestamps_are_kept_failed_never_stall_the_account(self):
+        """Digits that ``int()`` refuses ("²"), or a date past year 9999, are "not a timestamp", not a crash."""
+        odd_values = ("²", "١٢٣٤", 10**20, "100000000000000000000", -5, 1.5e300, "12 34")
+        odd = [self._add_lead() for _value in odd_values]
+        good = self._add_lead(answers={"WORK_EMAIL": "after.odd.dates@example.com"})
+        for response, value in zip(odd, odd_values, strict=True):
+            self._corrupt(response, lambda response, value=value: response.update(submittedAt=value))
+
+        result = self._sync_quietly()
+
+        self.assertFalse(result["errors"])
+        for response in odd:
+            self.assertSubmissionFailed(response, "is not a timestamp")
+        self.assertEqual(self._submission(good).state, "lead_created")
+        self.assertNotStuck(self.europe)
+        # retried by the next runs: still failed, still not stuck
+        self._sync_quietly()
+        self.assertNotStuck(self.europe)

@@ -5,8 +5,12 @@ import hmac
 import json
 from unittest.mock import patch
 
+from werkzeug.urls import url_encode
+
 from odoo.tests import tagged
 from odoo.tools import html2plaintext, mute_logger
+
+from odoo.addons.linkedin_leadgen.controllers.main import MAX_NOTIFICATIONS
 
 from .common import EMULATOR_CLIENT_SECRET
 from .sync_common import LinkedInSyncHttpCase
@@ -119,9 +123,163 @@ class TestLinkedInWebhook(LinkedInSyncHttpCase):
         with patch.object(type(self.env["linkedin.ad.account"]), "_linkedin_try_lock", lambda account: False):
             answer = self._post(self._payload(response))
         self.assertEqual(answer.status_code, 200)
-        self.assertEqual(answer.json()["results"], ["queued"])
+        self.assertEqual(answer.json(), {"status": "ok"}, "the answer tells nothing of the account")
         self.assertFalse(self._submission(response))
         self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers)
         # the pull, as the cron runs it, imports it
         self._sync_accounts(self.europe)
         self.assertTrue(self._submission(response).lead_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInWebhookHostile(LinkedInSyncHttpCase):
+    """The webhook is a public URL: nobody but LinkedIn gets a notification in, and its answers reveal nothing."""
+
+    emulator_kwargs = {"responses": 5, "seed": 13}
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())
+        self._set_params(webhook_enabled="True")
+        self._sync_accounts(self.accounts)  # first sync: subscribes the accounts
+
+    def _post_raw(self, raw, signature):
+        with mute_logger("odoo.addons.linkedin_leadgen.controllers.main", "werkzeug", "odoo.http"):
+            return self.url_open(
+                WEBHOOK, data=raw, headers={"Content-Type": "application/json", "X-LI-Signature": signature}
+            )
+
+    def _signed(self, payload):
+        raw = json.dumps(payload).encode()
+        signature = hmac.new(EMULATOR_CLIENT_SECRET.encode(), b"hmacsha256=" + raw, hashlib.sha256).hexdigest()
+        return raw, signature
+
+    def _post(self, payload):
+        return self._post_raw(*self._signed(payload))
+
+    def _notification(self, response_id, account_id, action="CREATED"):
+        return {
+            "type": "LEAD_ACTION",
+            "leadGenFormResponse": f"urn:li:leadGenFormResponse:{response_id}",
+            "owner": {"sponsoredAccount": f"urn:li:sponsoredAccount:{account_id}"},
+            "leadType": "SPONSORED",
+            "leadAction": action,
+            "occurredAt": self.emulator.now_ms(),
+        }
+
+    def _challenge(self, code):
+        with mute_logger("odoo.addons.linkedin_leadgen.controllers.main", "werkzeug", "odoo.http"):
+            return self.url_open(f"{WEBHOOK}?{url_encode({'challengeCode': code})}")
+
+    def test_webhook_challenge_only_answers_linkedin_codes(self):
+        response = self._add_lead()
+        raw, _signature = self._signed(self._notification(response["id"], self.europe.linkedin_id))
+        for forged in (
+            raw.decode(),
+            "hmacsha256=" + raw.decode(),
+            "hello",
+            "890e4665-4dfe-4ab1-b689-ed553bceeed0x",
+            "",
+        ):
+            answer = self._challenge(forged)
+            self.assertEqual(answer.status_code, 400, forged)
+            self.assertNotIn("challengeResponse", answer.text)
+        self.assertFalse(self._submission(response))
+        self.assertTrue(self.emulator.challenge(self.base_url() + WEBHOOK), "LinkedIn's own check passes")
+
+    def test_webhook_signature_has_one_reading(self):
+        response = self._add_lead()
+        raw, signature = self._signed(self._notification(response["id"], self.europe.linkedin_id))
+        minority = hmac.new(EMULATOR_CLIENT_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        self.assertEqual(self._post_raw(raw, minority).status_code, 403)
+        self.assertEqual(self._post_raw(raw, "hmacsha256=" + minority).status_code, 403)
+        self.assertEqual(self._post_raw(raw, "hmacsha256=" + signature).status_code, 403)
+        self.assertFalse(self._submission(response))
+        self.assertEqual(self._post_raw(raw, signature).status_code, 200)
+        self.assertTrue(self._submission(response))
+
+    def test_webhook_refused_while_realtime_setting_off(self):
+        response = self._add_lead()
+        self._set_params(webhook_enabled=False)
+        calls = self.emulator.calls()
+        answer = self._post(self._notification(response["id"], self.europe.linkedin_id))
+        self.assertEqual(answer.status_code, 404)
+        self.assertEqual(self.emulator.calls(), calls, "no LinkedIn call")
+        self.assertFalse(self._submission(response))
+        self.assertEqual(self._challenge("890e4665-4dfe-4ab1-b689-ed553bceeed0").status_code, 404)
+
+    def test_webhook_caps_notifications_per_request(self):
+        responses = [self._add_lead() for _ in range(MAX_NOTIFICATIONS + 1)]
+        calls = self.emulator.calls()
+        answer = self._post([self._notification(r["id"], self.europe.linkedin_id) for r in responses])
+        self.assertEqual(answer.status_code, 413)
+        self.assertEqual(self.emulator.calls(), calls, "no LinkedIn call for a flood")
+        self.assertFalse(self._submission(responses[0]))
+        # within the cap, every notification is handled
+        answer = self._post([self._notification(r["id"], self.europe.linkedin_id) for r in responses[:2]])
+        self.assertEqual(answer.status_code, 200)
+        self.assertEqual(len(self._submissions().filtered(lambda s: s.linkedin_id in {r["id"] for r in responses})), 2)
+
+    def test_webhook_fetches_lead_only_for_the_named_account(self):
+        # a lead of North America announced as a lead of Europe
+        response = self._add_lead(form_name=self._emulated_form_of(self.north_america)["name"])
+        self.assertIn(self.north_america.linkedin_id, response["owner"]["sponsoredAccount"])
+        answer = self._post(self._notification(response["id"], self.europe.linkedin_id))
+        self.assertEqual(answer.status_code, 200)
+        self.assertFalse(self._submission(response), "not stored under an account it does not belong to")
+        # announced for its own account, it is imported
+        self._post(self._notification(response["id"], self.north_america.linkedin_id))
+        self.assertEqual(self._submission(response).account_id, self.north_america)
+
+    def test_webhook_deleted_only_for_the_named_account(self):
+        response = self._add_lead()
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        self._post(self._notification(response["id"], self.north_america.linkedin_id, action="DELETED"))
+        self.assertNotEqual(submission.state, "deleted")
+
+    def test_webhook_answers_reveal_no_stored_ids(self):
+        stored = self._add_lead()
+        self._sync_accounts(self.europe)
+        answers = {
+            self._post(self._notification(stored["id"], self.europe.linkedin_id)).text,  # duplicate
+            self._post(self._notification("no-such-lead-1", self.europe.linkedin_id)).text,
+            self._post(self._notification("no-such-lead-2", "999999999")).text,  # unknown account
+            self._post(self._notification("no-such-lead-3", self.europe.linkedin_id, action="DELETED")).text,
+            self._post(self._notification("no-such-lead-4", "999999999", action="DELETED")).text,
+        }
+        self.assertEqual(len(answers), 1, answers)
+
+    def _emulated_form_of(self, account):
+        urn = f"urn:li:sponsoredAccount:{account.linkedin_id}"
+        return next(
+            f for f in self.emulator.data.forms if f["owner"]["sponsoredAccount"] == urn and f["state"] == "PUBLISHED"
+        )
+
+    def test_webhook_subscription_creation_is_idempotent(self):
+        """A subscription LinkedIn made for a run that was then rolled back is found again, not doubled."""
+        left_over = self.north_america.webhook_subscription_id
+        self.assertTrue(left_over)
+        self.north_america.webhook_subscription_id = False  # LinkedIn made it, Odoo's transaction rolled back
+        self._sync_accounts(self.north_america)
+        self.assertEqual(self.north_america.webhook_subscription_id, left_over)
+        urn = f"urn:li:sponsoredAccount:{self.north_america.linkedin_id}"
+        subscriptions = [n for n in self.emulator.data.notifications.values() if n["owner"]["sponsoredAccount"] == urn]
+        self.assertEqual(len(subscriptions), 1, "one subscription, one notification per lead")
+
+    def test_webhook_deletion_confirmed_with_linkedin(self):
+        """A DELETED notification purges a member's data: it is acted on only when LinkedIn no longer has the lead."""
+        response = self._add_lead(answers={"WORK_EMAIL": "still.there@example.com"})
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        self.assertEqual(
+            self._post(self._notification(response["id"], self.europe.linkedin_id, "DELETED")).status_code, 200
+        )
+        self.env.invalidate_all()
+        self.assertNotEqual(submission.state, "deleted", "LinkedIn still serves it: nothing is purged")
+        self.assertTrue(submission.email)
+        self.emulator.delete_response(response["id"])
+        self._post(self._notification(response["id"], self.europe.linkedin_id, "DELETED"))
+        self.env.invalidate_all()
+        self.assertEqual(submission.state, "deleted")
+        self.assertFalse(submission.email)

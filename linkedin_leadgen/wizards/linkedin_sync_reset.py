@@ -33,9 +33,11 @@ class LinkedInSyncReset(models.TransientModel):
         return self.env["linkedin.ad.account"].search([("can_sync", "=", True)])
 
     def action_reset(self):
-        self.ensure_one()
         if not self.env.user.has_group("linkedin_leadgen.group_linkedin_leadgen_manager"):
             raise AccessError(self.env._("Only LinkedIn Lead Gen administrators can reset the synchronization."))
+        self.check_access("write")
+        self.ensure_one()
+        self.account_ids.check_access("write")
         accounts = self.account_ids.sudo()
         accounts.write(
             {
