@@ -308,7 +308,7 @@ class LinkedInAudience(models.Model):
         if not remaining:
             remaining = self.search_count(self._check_due_domain(now))
         reported = remaining if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=reported)
+        self._linkedin_cron_progress(CRON_SYNC, done=done, remaining=reported)
         if not remaining:
             self._schedule_cron_for_waiting()
         return reported

@@ -90,7 +90,7 @@ class LinkedInLeadImporter(models.AbstractModel):
         result = self._sync_accounts(self._get_accounts_to_sync(), deadline=deadline, trigger="cron")
         done = result["fetched"] + result["created"] + result["updated"]
         remaining = 1 if result["backlog"] else 0
-        self.env["ir.cron"]._notify_progress(done=done or remaining, remaining=remaining)
+        self._linkedin_cron_progress(SYNC_CRON, done=done or remaining, remaining=remaining)
         return result
 
     @api.model

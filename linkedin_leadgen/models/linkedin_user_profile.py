@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
 from .. import linkedin as li
+from .linkedin_lead_importer import SYNC_CRON
 
 _logger = logging.getLogger(__name__)
 
@@ -322,6 +323,8 @@ class LinkedInUserProfile(models.Model):
             }
         )
         self._refresh_ad_accounts(client=client)
+        # its leads start arriving at once, not at the cron's next interval
+        self._linkedin_trigger_cron(SYNC_CRON)
 
     def _store_tokens(self, tokens):
         """Store a :class:`Tokens` (on code exchange and every refresh)."""
