@@ -10,10 +10,14 @@ the template database exists); without it, the full sizes.
 
 import argparse
 import hashlib
+import os
+import re
+import subprocess
 import sys
 import time
 
 from _harness import (
+    HERE,
     ROOT,
     Emulator,
     OdooServer,
@@ -168,6 +172,115 @@ def bench_audience(args, template):
             drop_database(db)
 
 
+def fill_leads(db, count, matching_emails):
+    """``count`` leads made with SQL (set-up), the first ones with ``matching_emails``; then ANALYZE."""
+    company, stage = sql(db, "SELECT (SELECT min(id) FROM res_company), (SELECT min(id) FROM crm_stage)", fetch=True)[0]
+    sql(
+        db,
+        """
+        INSERT INTO crm_lead (name, type, active, contact_name, partner_name, email_from, email_normalized,
+                              phone, phone_sanitized, company_id, stage_id, probability, priority,
+                              create_date, write_date, create_uid, write_uid)
+        SELECT 'Existing lead ' || g, 'opportunity', true, 'Contact ' || g, 'Company ' || mod(g, 5000),
+               coalesce((%(emails)s::text[])[g], 'existing.' || g || '@example.com'),
+               lower(coalesce((%(emails)s::text[])[g], 'existing.' || g || '@example.com')),
+               '+32 470 ' || lpad(g::text, 6, '0'), '+32470' || lpad(g::text, 6, '0'),
+               %(company)s, %(stage)s, 10, '0', now(), now(), 1, 1
+          FROM generate_series(1, %(count)s) g
+        """,
+        {"emails": matching_emails, "company": company, "stage": stage, "count": count},
+    )
+    sql(db, "ANALYZE crm_lead", autocommit=True)
+
+
+def run_comparison(db, mode, emulator, accounts):
+    """``naive_import.py`` in ``odoo shell`` on ``db``; (seconds, leads)."""
+    token = emulator("issue_tokens")["access_token"]
+    env = {**os.environ, "BENCH_MODE": mode, "BENCH_API_URL": emulator.url + "/rest", "BENCH_TOKEN": token,
+           "BENCH_ACCOUNTS": ",".join(str(a) for a in accounts)}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", f"--addons-path={ROOT}", "-d", db, "--no-http",
+         "--log-level=warn", "--max-cron-threads=0"],
+        input=(HERE / "naive_import.py").read_text(), capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    match = re.search(r"elapsed ([\d.]+) leads (\d+)", result.stdout)
+    if not match:
+        raise SystemExit(f"{mode} importer failed: {result.stdout[-2000:]} {result.stderr[-2000:]}")
+    return float(match.group(1)), int(match.group(2))
+
+
+def submissions_done(server, account_ids):
+    accounts = server.call("linkedin.ad.account", "read", account_ids, ["last_success_date", "sync_cursor",
+                                                                         "sync_state", "last_sync_error"])  # fmt: skip
+    errors = [a["last_sync_error"] for a in accounts if a["sync_state"] == "error"]
+    if errors:
+        raise SystemExit(f"sync failed: {errors}")
+    return all(a["last_success_date"] and not a["sync_cursor"] for a in accounts)
+
+
+def bench_sync(args, template):
+    """Figures 1, 2 and 7: the authorization of a profile syncs its backlog with nobody pressing Sync;
+    then a webhook notification; the naive importer and the floor on copies of the same database."""
+    emulator = Emulator(responses=args.responses, seed=3)
+    base = clone_database(template, args.prefix + "sync_base")
+    emails = emulator("response_emails")
+    matching = [e for e in emails if e][: args.responses // 5]
+    fill_leads(base, args.leads, matching)
+    copies = {mode: clone_database(base, args.prefix + mode) for mode in ("naive", "floor")}
+    db = clone_database(base, args.prefix + "sync")
+    sql(db, "INSERT INTO ir_config_parameter (key, value) VALUES ('linkedin_leadgen.webhook_enabled', '1')")
+    server = OdooServer(db, args.port)
+    try:
+        calls_before = emulator("calls")
+        profile_id, clicked = server.connect_profile(emulator)
+        callback = time.monotonic() - clicked
+        account_ids = server.call("linkedin.ad.account", "search", [("profile_ids", "in", [profile_id]),
+                                                                    ("can_sync", "=", True)])  # fmt: skip
+        first = wait_until(lambda: server.call("crm.lead", "search_count", [("linkedin_submission_ids", "!=", False)]),
+                           timeout=300)  # fmt: skip
+        first = first is not None and time.monotonic() - clicked
+        wait_until(lambda: submissions_done(server, account_ids), timeout=3600, interval=0.2)
+        elapsed = time.monotonic() - clicked
+        submissions = server.call("linkedin.form.submission", "search_count", [])
+        calls_by_endpoint = {k: v - calls_before.get(k, 0) for k, v in emulator("calls").items()}
+        calls = sum(calls_by_endpoint.values())
+        linkedin_ids = [a["linkedin_id"] for a in server.call("linkedin.ad.account", "read", account_ids,
+                                                              ["linkedin_id"])]  # fmt: skip
+
+        # a webhook notification: LinkedIn posts it, signed, to the route; the lead must show in CRM
+        hooked = server.call("linkedin.ad.account", "search_read", [("id", "in", account_ids),
+                             ("webhook_subscription_id", "!=", False)], ["linkedin_id"], limit=1)  # fmt: skip
+        webhook = None
+        if hooked:
+            response_id = emulator("add_response", account_id=int(hooked[0]["linkedin_id"]))
+            started = time.monotonic()
+            emulator("deliver_webhook", response_id=response_id)
+            domain = [("linkedin_id", "=", response_id), ("lead_id", "!=", False)]
+            webhook = wait_until(lambda: server.call("linkedin.form.submission", "search_count", domain), 60)
+            webhook = webhook is not None and time.monotonic() - started
+    finally:
+        server.stop()
+    try:
+        naive_time, naive_leads = run_comparison(copies["naive"], "naive", emulator, linkedin_ids)
+        floor_time, floor_leads = run_comparison(copies["floor"], "floor", emulator, linkedin_ids)
+    finally:
+        emulator.stop()
+        if not args.keep:
+            for name in (base, db, *copies.values()):
+                drop_database(name)
+    rate, naive_rate, floor_rate = submissions / elapsed, naive_leads / naive_time, floor_leads / floor_time
+    print(f"# sync: {submissions} submissions into {args.leads} leads ({len(matching)} matching) in {elapsed:.1f} s "
+          f"from the OAuth callback; naive importer {naive_leads} in {naive_time:.1f} s; floor {floor_leads} in "
+          f"{floor_time:.1f} s; the callback request {callback:.1f} s; LinkedIn calls {calls_by_endpoint}", flush=True)  # fmt: skip
+    figure("sync_rate", f"{rate:.0f}", "submissions/s", "-", True)
+    figure("sync_vs_naive", f"{rate / naive_rate:.1f}", "x naive", ">= 5", rate >= 5 * naive_rate)
+    figure("sync_vs_floor", f"{rate / floor_rate:.2f}", "x floor", ">= 0.75", rate >= 0.75 * floor_rate)
+    per_thousand = calls * 1000 / max(submissions, 1)
+    figure("linkedin_calls_per_1000", f"{per_thousand:.1f}", "calls", "<= 11", per_thousand <= 11)
+    figure("authorize_to_first_lead", f"{first:.1f}" if first else "never", "s", "< 60", bool(first) and first < 60)
+    figure("webhook_to_lead", f"{webhook:.2f}" if webhook else "never", "s", "< 5", bool(webhook) and webhook < 5)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="reduced sizes (under 2 minutes)")
@@ -177,9 +290,10 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", default=None, help="run these parts only: audience, sync")
     args = parser.parse_args(argv)
     args.contacts = 100_000 if args.quick else 1_000_000
+    args.responses, args.leads = (2_000, 20_000) if args.quick else (10_000, 100_000)
     print(f"# {'quick' if args.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     template = template_database(args.prefix)
-    parts = {"audience": bench_audience}
+    parts = {"audience": bench_audience, "sync": bench_sync}
     for name, part in parts.items():
         if args.only is None or name in args.only:
             part(args, template)
