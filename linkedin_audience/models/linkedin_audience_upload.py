@@ -3,8 +3,9 @@
 """The upload of an audience: what to send, sending it batch after batch, LinkedIn's errors, the crons.
 
 The transaction contract: a click sends at most one batch itself (its transaction is committed only when
-the request ends, so a killed worker would send again every batch it sent); the cron sends one batch per
-call and Odoo's cron runner commits between calls, so a crash re-sends at most the batch in flight. The
+the request ends, so a killed worker would send again every batch it sent); the cron commits after each
+batch (batches for up to ``linkedin_audience.cron_budget`` seconds per call, each committed on the cron's
+own cursor; Odoo's runner commits between calls), so a crash re-sends at most the batch in flight. The
 member rows are marked only once LinkedIn answered (a repeated ADD or REMOVE is harmless on LinkedIn).
 """
 
@@ -25,6 +26,8 @@ SEGMENT_NOT_FOUND_WINDOW = timedelta(minutes=15)
 NOT_FOUND_RETRY_DELAY = timedelta(seconds=20)
 # After this many failed attempts in a row, a server error fails the upload (a throttle never does).
 MAX_SERVER_ERROR_ATTEMPTS = 8
+# seconds of batches per cron call (each committed): fewer calls of Odoo's runner per upload
+CRON_BUDGET = 10
 # the cron's choice among the audiences waiting: those that waited longest first
 PICK_ORDER = "upload_retry_at asc nulls first, last_upload_date asc nulls first, id"
 
@@ -281,7 +284,7 @@ class LinkedInAudience(models.Model):
             except UserError as exc:
                 audience._fail_upload(exc)
             else:
-                audience._run_upload(client, max_batches=1)
+                audience._upload_from_cron(client)
             return self._notify_cron_progress(done=1)
         audience = self._linkedin_pick_locked(self._check_due_domain(now), order=PICK_ORDER)
         if audience:
@@ -291,6 +294,24 @@ class LinkedInAudience(models.Model):
                 audience.last_check_date = now
             return self._notify_cron_progress(done=1)
         return self._notify_cron_progress(done=0)
+
+    def _upload_from_cron(self, client):
+        """Send batches of this (locked) audience for up to the cron budget, committing after each one.
+
+        "0" as budget: one batch, committed by Odoo's runner after the call.
+        """
+        self.ensure_one()
+        clock = self._linkedin_clock()
+        budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET)
+        deadline = clock.monotonic() + budget
+        while self._run_upload(client, max_batches=1) and clock.monotonic() < deadline and self._is_uploading():
+            # the batch LinkedIn answered is recorded for good now, on the cron's own cursor: a crash
+            # re-sends at most the next batch, the one in flight
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+            # the commit released the audience's row: another run (a click, another server) may hold it now
+            if not self._linkedin_try_lock() or not self._is_uploading():
+                break
 
     @api.model
     def _notify_cron_progress(self, done):

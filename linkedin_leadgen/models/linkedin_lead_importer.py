@@ -35,7 +35,7 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500  # responses stored per savepoint (five pages of 100); system parameter linkedin_leadgen.batch_size
 OVERLAP = timedelta(hours=1)  # re-read before the watermark: leads LinkedIn indexed late are caught up
-CRON_BUDGET = 60  # seconds of work per cron call before the cron commits and calls again
+CRON_BUDGET = 10  # seconds of work per cron call: its leads are committed (visible) then, and it triggers itself again
 SYNC_BUDGET = 120  # seconds of work of a "Sync now" button before the cron takes over
 CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently waits (unless it has a backlog)
 DEFAULT_BACKFILL_DAYS = 365
