@@ -76,6 +76,14 @@ class Control:
     def op_add_response(self, **kw):
         return self.emulator.add_response(**kw)["id"]
 
+    def op_add_responses(self, count, account_ids):
+        """``count`` new leads spread over those of ``account_ids`` with a published form (a backlog)."""
+        published = {f["owner"].get("sponsoredAccount") for f in self.emulator.data.forms if f["state"] == "PUBLISHED"}
+        accounts = [a for a in account_ids if f"urn:li:sponsoredAccount:{a}" in published]
+        for index in range(count):
+            self.emulator.add_response(account_id=accounts[index % len(accounts)])
+        return len(accounts)
+
     def op_deliver_webhook(self, response_id):
         return self.emulator.deliver_webhook(response_id)
 

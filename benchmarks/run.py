@@ -284,19 +284,62 @@ def bench_sync(args, template):
     figure("webhook_to_lead", f"{webhook:.2f}" if webhook else "never", "s", "< 5", bool(webhook) and webhook < 5)
 
 
+def bench_backlog(args, template):
+    """Figure 6: a backlog synced in one go from the *Sync submissions* button: the click imports within
+    its time budget, the cron continues; the server's memory growth and both rates."""
+    emulator = Emulator(responses=0, seed=5)
+    db = clone_database(template, args.prefix + "backlog")
+    server = OdooServer(db, args.port)
+    try:
+        if args.quick:  # a shorter click, so that the cron has its share of a small backlog
+            server.set_params({"linkedin_leadgen.sync_budget": 3})
+        profile_id, _clicked = server.connect_profile(emulator)
+        accounts = server.call("linkedin.ad.account", "search_read", [("profile_ids", "in", [profile_id]),
+                               ("can_sync", "=", True)], ["linkedin_id"])  # fmt: skip
+        account_ids = [a["id"] for a in accounts]
+        wait_until(lambda: submissions_done(server, account_ids), timeout=120, interval=0.2)
+        emulator("add_responses", count=args.backlog, account_ids=[int(a["linkedin_id"]) for a in accounts])
+        time.sleep(1)
+        rss_before = server.rss_mb()
+        sampler = PeakRss(server)
+        started = time.monotonic()
+        server.call("linkedin.user.profile", "action_sync_submissions", [profile_id])
+        in_call_time = time.monotonic() - started
+        in_call = server.call("linkedin.form.submission", "search_count", [])
+        count = lambda: server.call("linkedin.form.submission", "search_count", [])
+        wait_until(lambda: count() >= args.backlog, timeout=7200, interval=0.5)
+        total_time = time.monotonic() - started
+        total = server.call("linkedin.form.submission", "search_count", [])
+        growth = sampler.stop() - rss_before
+    finally:
+        server.stop()
+        emulator.stop()
+        if not args.keep:
+            drop_database(db)
+    in_call_rate = in_call / in_call_time
+    cron_rate = (total - in_call) / max(total_time - in_call_time, 1e-6)
+    print(f"# backlog of {args.backlog}: {total} synced in {total_time:.1f} s; the click {in_call} in "
+          f"{in_call_time:.1f} s ({in_call_rate:.0f}/s), the cron {total - in_call} in "
+          f"{total_time - in_call_time:.1f} s ({cron_rate:.0f}/s)", flush=True)  # fmt: skip
+    figure("backlog_server_memory_growth", f"{growth:.0f}", "MB", "< 300", growth < 300)
+    ratio = cron_rate / in_call_rate if in_call_rate else 0
+    figure("backlog_cron_vs_in_call_rate", f"{ratio:.2f}", "x", ">= 0.8", ratio >= 0.8 and total >= args.backlog)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="reduced sizes (under 2 minutes)")
     parser.add_argument("--prefix", default="bench_", help="prefix of the databases made (default bench_)")
     parser.add_argument("--port", type=int, default=8369, help="first HTTP port (two are used)")
     parser.add_argument("--keep", action="store_true", help="keep the databases for a look afterwards")
-    parser.add_argument("--only", nargs="*", default=None, help="run these parts only: audience, sync")
+    parser.add_argument("--only", nargs="*", default=None, help="run these parts only: audience, sync, backlog")
     args = parser.parse_args(argv)
     args.contacts = 100_000 if args.quick else 1_000_000
     args.responses, args.leads = (2_000, 20_000) if args.quick else (10_000, 100_000)
+    args.backlog = 5_000 if args.quick else 100_000
     print(f"# {'quick' if args.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     template = template_database(args.prefix)
-    parts = {"audience": bench_audience, "sync": bench_sync}
+    parts = {"audience": bench_audience, "sync": bench_sync, "backlog": bench_backlog}
     for name, part in parts.items():
         if args.only is None or name in args.only:
             part(args, template)

@@ -68,6 +68,10 @@ class LinkedInLeadImporter(models.AbstractModel):
             if index and deadline and clock.monotonic() >= deadline:
                 # the first account always gets one batch: every call makes progress
                 totals["remaining"] = totals["backlog"] = True
+                # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL)
+                for left in accounts.sudo()[index:]:
+                    if left.sync_state != "backlog" and left._linkedin_try_lock():
+                        left.sync_state = "backlog"
                 break
             result = self._sync_account(account, deadline=deadline, trigger=trigger)
             for key in ("created", "updated", "failed", "ignored", "fetched", "duplicates"):

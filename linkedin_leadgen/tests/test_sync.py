@@ -260,6 +260,18 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertEqual(set(self._submissions().mapped("linkedin_id")), self._live_leads())
         self.assertFalse(triggers.search([("cron_id", "=", cron.id)]), "nothing left: no trigger")
 
+    def test_accounts_a_click_had_no_time_for_go_to_the_cron_at_once(self):
+        self._sync_accounts()  # every account synced a moment ago
+        europe_lead = self._add_lead("Demo request")
+        us_lead = self._add_lead("US webinar")
+        result = self._sync_accounts(self.europe | self.north_america, deadline=1)  # spent after the first
+        self.assertTrue(result["remaining"])
+        self.assertTrue(self._submission(europe_lead))
+        self.assertFalse(self._submission(us_lead))
+        self.assertEqual(self.north_america.sync_state, "backlog")
+        self.env["linkedin.lead.importer"]._cron_sync()
+        self.assertTrue(self._submission(us_lead), "the cron continues though the account was synced just before")
+
     def test_retryable_fault_isolates_account_and_next_run_catches_up(self):
         self._add_lead("US webinar")
         europe_lead = self._add_lead("Demo request")
