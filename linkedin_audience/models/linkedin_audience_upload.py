@@ -3,8 +3,9 @@
 """The upload of an audience: what to send, sending it batch after batch, LinkedIn's errors, the crons.
 
 The transaction contract: a click sends at most one batch itself (its transaction is committed only when
-the request ends, so a killed worker would send again every batch it sent); the cron sends one batch per
-call and Odoo's cron runner commits between calls, so a crash re-sends at most the batch in flight. The
+the request ends, so a killed worker would send again every batch it sent); the cron commits after each
+batch (batches for up to ``linkedin_audience.cron_budget`` seconds per call, each committed on the cron's
+own cursor; Odoo's runner commits between calls), so a crash re-sends at most the batch in flight. The
 member rows are marked only once LinkedIn answered (a repeated ADD or REMOVE is harmless on LinkedIn).
 """
 
@@ -27,6 +28,8 @@ NOT_FOUND_RETRY_DELAY = timedelta(seconds=20)
 MAX_SERVER_ERROR_ATTEMPTS = 8
 # what reading an unexpected LinkedIn answer may raise (the readers check types; this is the safety net)
 UNREADABLE_ANSWER = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+# seconds of batches per cron call (each committed): fewer calls of Odoo's runner per upload
+CRON_BUDGET = 10
 # the cron's choice among the audiences waiting: those that waited longest first
 PICK_ORDER = "upload_retry_at asc nulls first, last_upload_date asc nulls first, id"
 
@@ -327,7 +330,7 @@ class LinkedInAudience(models.Model):
             except UserError as exc:
                 audience._fail_upload(exc)
             else:
-                audience._run_upload(client, max_batches=1)
+                audience._upload_from_cron(client)
             return self._notify_cron_progress(done=1)
         audience = self._linkedin_pick_locked(self._check_due_domain(now), order=PICK_ORDER)
         if audience:
@@ -337,6 +340,24 @@ class LinkedInAudience(models.Model):
                 audience.last_check_date = now
             return self._notify_cron_progress(done=1)
         return self._notify_cron_progress(done=0)
+
+    def _upload_from_cron(self, client):
+        """Send batches of this (locked) audience for up to the cron budget, committing after each one.
+
+        "0" as budget: one batch, committed by Odoo's runner after the call.
+        """
+        self.ensure_one()
+        clock = self._linkedin_clock()
+        budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET)
+        deadline = clock.monotonic() + budget
+        while self._run_upload(client, max_batches=1) and clock.monotonic() < deadline and self._is_uploading():
+            # the batch LinkedIn answered is recorded for good now, on the cron's own cursor: a crash
+            # re-sends at most the next batch, the one in flight
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+            # the commit released the audience's row: another run (a click, another server) may hold it now
+            if not self._linkedin_try_lock() or not self._is_uploading():
+                break
 
     @api.model
     def _notify_cron_progress(self, done):
@@ -354,7 +375,7 @@ class LinkedInAudience(models.Model):
         if not remaining:
             remaining = self.search_count(self._check_due_domain(now))
         reported = remaining if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=reported)
+        self._linkedin_cron_progress(CRON_SYNC, done=done, remaining=reported)
         if not remaining:
             self._schedule_cron_for_waiting()
         return reported

@@ -42,6 +42,8 @@ class AudienceCase(LinkedInCase):
         super().setUpClass()
         set_param = cls.env["ir.config_parameter"].sudo().set_param
         set_param("linkedin_audience.time_budget", 60)
+        # one batch per cron call: more would commit the test's transaction (test_crash runs the committing path)
+        set_param("linkedin_audience.cron_budget", 0)
         set_param("linkedin_audience.batch_size", 5000)
         cls.profile = cls._make_audience_profile(cls.user_marketing)
         cls.account = cls.profile.ad_account_ids.filtered(lambda a: a.role != "VIEWER")[:1]

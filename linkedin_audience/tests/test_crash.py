@@ -184,6 +184,7 @@ class TestAudienceCrash(OdooChildCase):
             "params": {
                 **self._emulator_params(emulator),
                 "linkedin_audience.batch_size": str(BATCH),
+                "linkedin_audience.cron_budget": "10",  # several batches per cron call, each committed
                 "linkedin_audience.time_budget": "0",  # the wizard only plans: every batch goes through the cron
             },
             "tokens": emulator.issue_tokens(),

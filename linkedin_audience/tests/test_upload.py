@@ -38,6 +38,25 @@ class TestAudienceUpload(AudienceCase):
         self.assertEqual(audience.batch_count, 4)
         self.assertSegmentUsers(audience, self._hashes(contacts))
 
+    def test_cron_wakes_itself_while_batches_remain(self):
+        # Odoo's runner calls a job 10 times in a row, then its threads look again only after up to 60 s
+        # unless a trigger wakes them: the upload goes on at once, and stops triggering when done
+        cron = self.env.ref("linkedin_audience.ir_cron_linkedin_audience_sync")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        self._set_batch_size(40)
+        contacts, audience = self._start(80, time_budget=0)
+        triggers.search([("cron_id", "=", cron.id)]).unlink()
+        self.assertEqual(self.env["linkedin.audience"]._cron_sync(), 1, "batch 1 sent, batch 2 left")
+        woken = triggers.search([("cron_id", "=", cron.id)])
+        self.assertEqual(len(woken), 1)
+        self.assertLessEqual(woken.call_at, fields.Datetime.now())
+        woken.unlink()
+        self.env["linkedin.audience"]._cron_sync()  # batch 2: the last
+        self.assertEqual(audience.batch_count, 2)
+        self.assertFalse(audience.upload_pending)
+        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]), "nothing left: no trigger")
+        self.assertSegmentUsers(audience, self._hashes(contacts))
+
     def test_batch_over_linkedin_cap_fails_clearly_then_resumes(self):
         self.emulator.dmp_batch_cap = 25
         self._set_batch_size(40)

@@ -35,7 +35,7 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500  # responses stored per savepoint (five pages of 100); system parameter linkedin_leadgen.batch_size
 OVERLAP = timedelta(hours=1)  # re-read before the watermark: leads LinkedIn indexed late are caught up
-CRON_BUDGET = 60  # seconds of work per cron call before the cron commits and calls again
+CRON_BUDGET = 10  # seconds of work per cron call: its leads are committed (visible) then, and it triggers itself again
 SYNC_BUDGET = 120  # seconds of work of a "Sync now" button before the cron takes over
 CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently waits (unless it has a backlog)
 DEFAULT_BACKFILL_DAYS = 365
@@ -69,6 +69,10 @@ class LinkedInLeadImporter(models.AbstractModel):
             if index and deadline and clock.monotonic() >= deadline:
                 # the first account always gets one batch: every call makes progress
                 totals["remaining"] = totals["backlog"] = True
+                # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL)
+                for left in accounts.sudo()[index:]:
+                    if left.sync_state != "backlog" and left._linkedin_try_lock():
+                        left.sync_state = "backlog"
                 break
             result = self._sync_account(account, deadline=deadline, trigger=trigger)
             for key in ("created", "updated", "failed", "ignored", "fetched", "duplicates"):
@@ -91,7 +95,7 @@ class LinkedInLeadImporter(models.AbstractModel):
         result = self._sync_accounts(self._get_accounts_to_sync(), deadline=deadline, trigger="cron")
         done = result["fetched"] + result["created"] + result["updated"]
         remaining = 1 if result["backlog"] else 0
-        self.env["ir.cron"]._notify_progress(done=done or remaining, remaining=remaining)
+        self._linkedin_cron_progress(SYNC_CRON, done=done or remaining, remaining=remaining)
         return result
 
     @api.model

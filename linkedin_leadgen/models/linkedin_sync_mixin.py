@@ -245,3 +245,16 @@ class LinkedInSyncMixin(models.AbstractModel):
         cron = self.env.ref(xmlid, raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger(at=at)
+
+    @api.model
+    def _linkedin_cron_progress(self, xmlid, done, remaining):
+        """Report ``done`` and ``remaining`` to Odoo's cron runner; when work remains, trigger ``xmlid`` again.
+
+        The runner calls a job at most 10 times in a row, then leaves it due without waking its threads,
+        which look again only on a database notification or after up to 60 s. A trigger at now sends that
+        notification when this call's transaction commits, so a backlog goes on without the pause. Several
+        cron threads and servers stay safe: Odoo locks the job's row while it runs.
+        """
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if done and remaining:
+            self._linkedin_trigger_cron(xmlid)

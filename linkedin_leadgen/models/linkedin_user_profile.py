@@ -12,6 +12,7 @@ from odoo.http import request
 from odoo.tools import consteq
 
 from .. import linkedin as li
+from .linkedin_lead_importer import SYNC_CRON
 
 _logger = logging.getLogger(__name__)
 
@@ -340,7 +341,8 @@ class LinkedInUserProfile(models.Model):
             }
         )
         self._refresh_ad_accounts(client=client)
-        self._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
+        # its leads start arriving at once, not at the cron's next interval
+        self._linkedin_trigger_cron(SYNC_CRON)
 
     def _store_tokens(self, tokens):
         """Store a :class:`Tokens` (on code exchange and every refresh)."""

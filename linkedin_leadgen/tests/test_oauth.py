@@ -64,6 +64,11 @@ class TestLinkedInOAuth(LinkedInHttpCase):
         self.assertTrue(self.profile.refresh_token_expires_at)
         self.assertIn("r_marketing_leadgen_automation", self.profile.scopes)
         self.assertEqual(len(self.profile.ad_account_ids), len(self.emulator.data.accounts))
+        # its leads start arriving without anyone pressing Sync: the sync cron is woken now
+        cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync")
+        trigger = self.env["ir.cron.trigger"].sudo().search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        self.assertTrue(trigger)
+        self.assertLessEqual(trigger.call_at, fields.Datetime.now())
         # the code was exchanged with the same redirect URI, server to server
         token_calls = [r for r in self.emulator.requests() if r["path"].endswith("/oauth/v2/accessToken")]
         self.assertEqual(len(token_calls), 1)

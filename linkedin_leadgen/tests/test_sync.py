@@ -272,6 +272,36 @@ class TestLinkedInSync(LinkedInSyncCase):
         ]
         self.assertEqual(starts.count("0"), len(self.accounts), "a resumed slice does not read from the start again")
 
+    def test_cron_wakes_itself_while_a_backlog_remains(self):
+        # Odoo's runner calls a job 10 times in a row, then its threads look again only after up to 60 s
+        # unless a trigger wakes them: a backlog goes on at once, and a finished sync stops triggering
+        cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        triggers.search([("cron_id", "=", cron.id)]).unlink()
+        with self._batch_size(10), self._cron_budget(0):
+            self.env["linkedin.lead.importer"]._cron_sync()
+            woken = triggers.search([("cron_id", "=", cron.id)])
+            self.assertEqual(len(woken), 1, "work remains: the cron is triggered again")
+            self.assertLessEqual(woken.call_at, fields.Datetime.now())
+            for _i in range(20):
+                self.env["linkedin.lead.importer"]._cron_sync()
+            triggers.search([("cron_id", "=", cron.id)]).unlink()
+            self.env["linkedin.lead.importer"]._cron_sync()
+        self.assertEqual(set(self._submissions().mapped("linkedin_id")), self._live_leads())
+        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]), "nothing left: no trigger")
+
+    def test_accounts_a_click_had_no_time_for_go_to_the_cron_at_once(self):
+        self._sync_accounts()  # every account synced a moment ago
+        europe_lead = self._add_lead("Demo request")
+        us_lead = self._add_lead("US webinar")
+        result = self._sync_accounts(self.europe | self.north_america, deadline=1)  # spent after the first
+        self.assertTrue(result["remaining"])
+        self.assertTrue(self._submission(europe_lead))
+        self.assertFalse(self._submission(us_lead))
+        self.assertEqual(self.north_america.sync_state, "backlog")
+        self.env["linkedin.lead.importer"]._cron_sync()
+        self.assertTrue(self._submission(us_lead), "the cron continues though the account was synced just before")
+
     def test_retryable_fault_isolates_account_and_next_run_catches_up(self):
         self._add_lead("US webinar")
         europe_lead = self._add_lead("Demo request")
