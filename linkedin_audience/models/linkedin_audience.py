@@ -131,7 +131,7 @@ class LinkedInAudience(models.Model):
         readonly=True, copy=False, help="Members LinkedIn can target with this audience (after its own filters)."
     )
     match_ratio = fields.Float(
-        compute="_compute_match_rate", string="Match Rate", help="Matched members / contacts sent (as a ratio)."
+        compute="_compute_match_rate", string="Match Rate (ratio)", help="Matched members / contacts sent (as a ratio)."
     )
     audience_size_note = fields.Char(compute="_compute_audience_size_note", string="Why This Size")
     match_rate = fields.Float(compute="_compute_match_rate", digits=(16, 1), help="Matched members / contacts sent.")

@@ -344,11 +344,13 @@ class LinkedInAudience(models.Model):
     def _upload_from_cron(self, client):
         """Send batches of this (locked) audience for up to the cron budget, committing after each one.
 
-        "0" as budget: one batch, committed by Odoo's runner after the call.
+        "0" as budget: one batch, committed by Odoo's runner after the call. Outside Odoo's cron runner (the
+        scheduled action's "Run Manually", a test) nothing is committed here: one batch, as a click sends.
         """
         self.ensure_one()
         clock = self._linkedin_clock()
-        budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET)
+        in_cron_runner = bool(self.env.context.get("cron_id"))  # set by ir.cron._run_job only
+        budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET) if in_cron_runner else 0
         deadline = clock.monotonic() + budget
         while self._run_upload(client, max_batches=1) and clock.monotonic() < deadline and self._is_uploading():
             # the batch LinkedIn answered is recorded for good now, on the cron's own cursor: a crash

@@ -10,7 +10,8 @@ from .. import linkedin as li
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/linkedin_leadgen/webhook"
-SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
+from .linkedin_sync_mixin import SYNC_CRON
+
 RECONNECT_ERRORS = (li.ReauthorizationRequired, li.AuthRevokedError, li.AuthExpiredError)
 
 
@@ -99,6 +100,7 @@ class LinkedInAdAccount(models.Model):
                 last_sync_error=self._linkedin_error_message(error, retry_in),
                 sync_failure_count=failures,
             )
+            run.error_message = vals["last_sync_error"]
             if retry_in:
                 vals["sync_paused_until"] = now + retry_in
                 self._linkedin_trigger_cron(SYNC_CRON, at=vals["sync_paused_until"])

@@ -29,6 +29,7 @@ from odoo.exceptions import UserError
 
 from .. import linkedin as li
 from .linkedin_form_submission import MAX_RETRIES
+from .linkedin_sync_mixin import SYNC_CRON
 from .linkedin_sync_run import LeadItem, Plan, SyncRun
 
 _logger = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently wait
 DEFAULT_BACKFILL_DAYS = 365
 MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response kept in the sync log (administrators only)
 MAX_REJECTED = 50  # unbindable responses kept per run
-SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
 
 
 class LinkedInLeadImporter(models.AbstractModel):
@@ -100,7 +100,11 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     @api.model
     def _action_sync_accounts(self, accounts):
-        """Button "Sync now" of ad accounts: import within the time budget, continue through the cron."""
+        """Button "Sync now" of ad accounts: import within the time budget, continue through the cron.
+
+        Accounts that cannot sync (no company page, another company's copy of the account) are left out.
+        """
+        accounts = accounts.filtered("can_sync")
         budget = self._linkedin_click_budget(self._linkedin_param_int("linkedin_leadgen.sync_budget", SYNC_BUDGET))
         Lead = self.env["crm.lead"]
         last_lead_id = Lead._linkedin_last_id()

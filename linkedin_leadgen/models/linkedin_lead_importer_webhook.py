@@ -11,7 +11,7 @@ import logging
 from odoo import api, fields, models
 
 from .. import linkedin as li
-from .linkedin_lead_importer import SYNC_CRON
+from .linkedin_sync_mixin import SYNC_CRON
 from .linkedin_sync_run import SyncRun
 
 _logger = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from .. import linkedin as li
 
 _logger = logging.getLogger(__name__)
 
+SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"  # the scheduled lead sync
 RETRY_BASE = timedelta(minutes=1)  # first wait after a throttle or an outage, doubled at each failure
 MAX_BACKOFF = timedelta(hours=6)
 _FALSE_VALUES = ("", "0", "false", "False")

@@ -94,6 +94,7 @@ class SyncRun:
     backlog: bool = False
     busy: bool = False
     error: object = None
+    error_message: str = ""  # the sentence shown for ``error`` (never LinkedIn's raw text)
     warnings: list = field(default_factory=list)
     rejected: list = field(default_factory=list)  # responses that could not be stored (personal data)
     caches: SyncCaches = field(default_factory=SyncCaches)
@@ -132,5 +133,5 @@ class SyncRun:
             "backlog": self.backlog,
             "busy": self.busy,
             "remaining": self.backlog or self.busy,
-            "error": self.error and str(self.error),
+            "error": self.error and (self.error_message or str(self.error)),
         }

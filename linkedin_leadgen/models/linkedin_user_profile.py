@@ -12,7 +12,7 @@ from odoo.http import request
 from odoo.tools import consteq
 
 from .. import linkedin as li
-from .linkedin_lead_importer import SYNC_CRON
+from .linkedin_sync_mixin import SYNC_CRON
 
 _logger = logging.getLogger(__name__)
 

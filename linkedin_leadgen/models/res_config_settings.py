@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import linkedin as li
+from .linkedin_sync_mixin import SYNC_CRON
 from .linkedin_user_profile import OAUTH_CALLBACK_PATH
 
 # LinkedIn supports a version for at least a year; warn this many days before it ends.
@@ -112,7 +113,7 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super().get_values()
-        cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync", raise_if_not_found=False)
+        cron = self.env.ref(SYNC_CRON, raise_if_not_found=False)
         if cron:
             cron = cron.sudo()
             hours = cron.interval_number * {"minutes": 1 / 60, "hours": 1, "days": 24, "weeks": 168, "months": 720}.get(
@@ -135,7 +136,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         res = super().set_values()
-        cron = self.env.ref("linkedin_leadgen.ir_cron_linkedin_sync", raise_if_not_found=False)
+        cron = self.env.ref(SYNC_CRON, raise_if_not_found=False)
         if cron and self.linkedin_sync_interval > 0:
             cron = cron.sudo()
             if (cron.interval_number, cron.interval_type) != (self.linkedin_sync_interval, "hours"):

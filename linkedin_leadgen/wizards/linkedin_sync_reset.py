@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..models.linkedin_sync_mixin import SYNC_CRON
+
 
 class LinkedInSyncReset(models.TransientModel):
     """Re-pull everything LinkedIn still holds for the chosen ad accounts.
@@ -67,7 +69,7 @@ class LinkedInSyncReset(models.TransientModel):
                 for account in accounts
             ]
         )
-        self.env["linkedin.sync.mixin"]._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
+        self.env["linkedin.sync.mixin"]._linkedin_trigger_cron(SYNC_CRON)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
