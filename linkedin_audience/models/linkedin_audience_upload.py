@@ -21,6 +21,7 @@ from odoo.addons.linkedin_leadgen.linkedin import dmp
 _logger = logging.getLogger(__name__)
 
 CRON_SYNC = "linkedin_audience.ir_cron_linkedin_audience_sync"
+STATUS_CRON = "linkedin_audience.ir_cron_linkedin_audience_refresh"
 # LinkedIn may answer 404 on a new segment's users for a minute or two after creating it (API notes 8.1).
 SEGMENT_NOT_FOUND_WINDOW = timedelta(minutes=15)
 NOT_FOUND_RETRY_DELAY = timedelta(seconds=20)
@@ -317,10 +318,11 @@ class LinkedInAudience(models.Model):
 
     @api.model
     def _cron_sync(self):
-        """Upload cron: one batch per call (the cron commits between calls), then the in-step checks.
+        """Upload cron: batches of one audience (each committed, see :meth:`_upload_from_cron`), else the
+        in-step checks.
 
-        Odoo's cron runs this again at once while ``_notify_progress`` reports work remaining, so a crash
-        loses at most the batch in flight. Returns the remaining work it reported (0: nothing to do now).
+        The cron triggers itself again while work remains, so a crash loses at most the batch in flight.
+        Returns the remaining work it reported (0: nothing to do now).
         """
         now = fields.Datetime.now()
         audience = self._linkedin_pick_locked(self._upload_ready_domain(now), order=PICK_ORDER)
@@ -352,14 +354,23 @@ class LinkedInAudience(models.Model):
         in_cron_runner = bool(self.env.context.get("cron_id"))  # set by ir.cron._run_job only
         budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET) if in_cron_runner else 0
         deadline = clock.monotonic() + budget
-        while self._run_upload(client, max_batches=1) and clock.monotonic() < deadline and self._is_uploading():
+        while True:
+            sent = []
+            error = self._linkedin_isolated(lambda sent=sent: sent.append(self._run_upload(client, max_batches=1)))
+            if error is not None:
+                # not LinkedIn's (those are recorded inside): stop here rather than retry it on every call
+                _logger.error("LinkedIn audience %s: upload stopped by an unexpected error: %r", self.id, error)
+                self._fail_upload(error)
+                return
+            if not (sent[0] and clock.monotonic() < deadline and self._is_uploading()):
+                return
             # the batch LinkedIn answered is recorded for good now, on the cron's own cursor: a crash
             # re-sends at most the next batch, the one in flight
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
             # the commit released the audience's row: another run (a click, another server) may hold it now
             if not self._linkedin_try_lock() or not self._is_uploading():
-                break
+                return
 
     @api.model
     def _notify_cron_progress(self, done):
@@ -412,4 +423,4 @@ class LinkedInAudience(models.Model):
         remaining = self.search_count(
             domain + ["|", ("last_status_date", "=", False), ("last_status_date", "<=", stale_before)]
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
+        self._linkedin_cron_progress(STATUS_CRON, done=done, remaining=remaining if done else 0)

@@ -87,11 +87,8 @@ class LinkedInAdAccount(models.Model):
         """Record how the run went: state, error and back-off on the account, a log line for the user."""
         self.ensure_one()
         error, now = run.error, fields.Datetime.now()
-        vals = {
-            "last_sync_date": now,
-            "lead_created_count": self.lead_created_count + run.created,
-            "lead_updated_count": self.lead_updated_count + run.updated,
-        }
+        self._add_lead_counts(run)
+        vals = {"last_sync_date": now}
         if error:
             failures = self.sync_failure_count + 1
             retry_in = self._linkedin_retry_delay(error, failures)

@@ -11,6 +11,7 @@ import logging
 from odoo import api, fields, models
 
 from .. import linkedin as li
+from .linkedin_ad_account_sync import RECONNECT_ERRORS
 from .linkedin_sync_mixin import SYNC_CRON
 from .linkedin_sync_run import SyncRun
 
@@ -71,15 +72,25 @@ class LinkedInLeadImporterWebhook(models.AbstractModel):
                         )
                         return "refused"
                     self._store_responses(run, [response])
-            except Exception as exc:  # noqa: BLE001 - recorded on the account, retried by the pull
+            except Exception as exc:  # noqa: BLE001 - recorded in the sync log, retried by the pull
                 run.error = exc
                 self._linkedin_trigger_cron(SYNC_CRON)
+                self._keep_reconnect_state(run, exc)
             else:
                 account._add_lead_counts(run)
             self.env["linkedin.sync.log"]._log_run(run, date_start)
             if run.created or run.updated or run.ignored or run.failed:
                 return "imported"
         return "failed" if run.error else "done"
+
+    def _keep_reconnect_state(self, run, error):
+        """A grant found expired or revoked inside the rolled-back savepoint: mark its profile again."""
+        profile_id = getattr(error, "profile_id", None)
+        if not profile_id and run.profile and isinstance(error, RECONNECT_ERRORS):
+            profile_id = run.profile.id
+        if profile_id:
+            reason = getattr(error, "reason", None) or self._linkedin_error_message(error)
+            self.env["linkedin.user.profile"].browse(profile_id)._mark_reconnect(reason)
 
     @api.model
     def _webhook_deleted(self, response_id, account_id):

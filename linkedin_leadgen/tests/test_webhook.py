@@ -3,10 +3,12 @@
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from unittest.mock import patch
 
 from werkzeug.urls import url_encode
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import html2plaintext, mute_logger
 
@@ -69,6 +71,21 @@ class TestLinkedInWebhook(LinkedInSyncHttpCase):
             {"challengeCode": "890e4665-4dfe-4ab1-b689-ed553bceeed0", "challengeResponse": expected},
         )
         self.assertTrue(self.emulator.challenge(self.base_url() + WEBHOOK), "LinkedIn's own check passes")
+
+    def test_expired_grant_met_by_a_notification_asks_to_reconnect(self):
+        """A notification that finds the profile's grant expired leaves the profile "Reconnect needed",
+        although the notification's own work is rolled back; the lead waits for the pull."""
+        response = self._add_lead()
+        self.profile.sudo().write(
+            {"refresh_token": False, "token_expires_at": fields.Datetime.now() - timedelta(minutes=5)}
+        )
+        self.env.flush_all()
+        with mute_logger("odoo.addons.linkedin_leadgen.models.linkedin_user_profile"):
+            answer = self._post(self._payload(response))
+        self.assertEqual(answer.status_code, 200)
+        self.env.invalidate_all()  # written by the request
+        self.assertEqual(self.profile.state, "reconnect")
+        self.assertFalse(self._submission(response), "not imported without a grant")
 
     def test_created_notification_imports_the_lead_once(self):
         response = self._add_lead(answers={"WORK_EMAIL": "webhook@example.com"})
