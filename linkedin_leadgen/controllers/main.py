@@ -103,6 +103,7 @@ class LinkedInWebhookController(http.Controller):
         methods=["GET", "POST"],
         csrf=False,
         save_session=False,
+        max_content_length=MAX_BODY,  # werkzeug refuses a longer body while reading it, chunked or not
     )
     def linkedin_webhook(self, **kwargs):
         importer = request.env["linkedin.lead.importer"].sudo()
