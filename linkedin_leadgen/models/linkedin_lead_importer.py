@@ -69,9 +69,10 @@ class LinkedInLeadImporter(models.AbstractModel):
             if index and deadline and clock.monotonic() >= deadline:
                 # the first account always gets one batch: every call makes progress
                 totals["remaining"] = totals["backlog"] = True
-                # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL)
+                # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL); an
+                # account in error keeps showing it (its back-off decides when it is tried again)
                 for left in accounts.sudo()[index:]:
-                    if left.sync_state != "backlog" and left._linkedin_try_lock():
+                    if left.sync_state == "idle" and left._linkedin_try_lock():
                         left.sync_state = "backlog"
                 break
             result = self._sync_account(account, deadline=deadline, trigger=trigger)
