@@ -20,23 +20,39 @@ from .sync_common import LinkedInSyncHttpCase
 WEBHOOK = "/linkedin_leadgen/webhook"
 
 
-@tagged("post_install", "-at_install")
-class TestLinkedInWebhook(LinkedInSyncHttpCase):
+class WebhookCase(LinkedInSyncHttpCase):
+    """The real-time setting on, the synced accounts subscribed, notifications signed as LinkedIn signs them."""
+
     emulator_kwargs = {"responses": 5, "seed": 13}
 
     def setUp(self):
         super().setUp()
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())
         self._set_params(webhook_enabled="True")
-        self._sync_accounts(self.europe)  # first sync: subscribes the account
+        self._sync_accounts(self._subscribed_accounts())  # first sync: subscribes the accounts
 
-    def _post(self, payload, signature=None):
-        raw = json.dumps(payload).encode()
-        if signature is None:
-            signature = hmac.new(EMULATOR_CLIENT_SECRET.encode(), b"hmacsha256=" + raw, hashlib.sha256).hexdigest()
+    def _subscribed_accounts(self):
+        return self.accounts
+
+    def _post_raw(self, raw, signature):
         return self.url_open(
             WEBHOOK, data=raw, headers={"Content-Type": "application/json", "X-LI-Signature": signature}
         )
+
+    def _signed(self, payload):
+        raw = json.dumps(payload).encode()
+        signature = hmac.new(EMULATOR_CLIENT_SECRET.encode(), b"hmacsha256=" + raw, hashlib.sha256).hexdigest()
+        return raw, signature
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInWebhook(WebhookCase):
+    def _subscribed_accounts(self):
+        return self.europe
+
+    def _post(self, payload, signature=None):
+        raw, valid = self._signed(payload)
+        return self._post_raw(raw, valid if signature is None else signature)
 
     def _payload(self, response, action="CREATED"):
         return {
@@ -149,27 +165,12 @@ class TestLinkedInWebhook(LinkedInSyncHttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestLinkedInWebhookHostile(LinkedInSyncHttpCase):
+class TestLinkedInWebhookHostile(WebhookCase):
     """The webhook is a public URL: nobody but LinkedIn gets a notification in, and its answers reveal nothing."""
-
-    emulator_kwargs = {"responses": 5, "seed": 13}
-
-    def setUp(self):
-        super().setUp()
-        self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())
-        self._set_params(webhook_enabled="True")
-        self._sync_accounts(self.accounts)  # first sync: subscribes the accounts
 
     def _post_raw(self, raw, signature):
         with mute_logger("odoo.addons.linkedin_leadgen.controllers.main", "werkzeug", "odoo.http"):
-            return self.url_open(
-                WEBHOOK, data=raw, headers={"Content-Type": "application/json", "X-LI-Signature": signature}
-            )
-
-    def _signed(self, payload):
-        raw = json.dumps(payload).encode()
-        signature = hmac.new(EMULATOR_CLIENT_SECRET.encode(), b"hmacsha256=" + raw, hashlib.sha256).hexdigest()
-        return raw, signature
+            return super()._post_raw(raw, signature)
 
     def _post(self, payload):
         return self._post_raw(*self._signed(payload))
