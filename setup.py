@@ -42,7 +42,7 @@ setup(
     package_data={"": ["*.xml", "*.csv", "*.sql", "*.pot", "*.po", "*.md", "*.png", "*.svg", "*.js", "*.scss"]},
     install_requires=["requests>=2.25", "requests-oauthlib>=1.3", "oauthlib>=3.1,<4", "phonenumbers"],
     extras_require={
-        "test": ["pytest", "pytest-odoo>=2.1", "freezegun"],
+        "test": ["pytest", "pytest-odoo>=2.1", "freezegun", "websocket-client"],  # websocket: the browser tours
     },
     classifiers=[
         "Framework :: Odoo",

@@ -35,4 +35,7 @@
         "views/linkedin_menus.xml",
     ],
     "demo": ["demo/linkedin_leadgen_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["linkedin_leadgen/static/tests/tours/*.js"],
+    },
 }
