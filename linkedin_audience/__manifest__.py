@@ -22,4 +22,7 @@
         "views/mailing_list_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["linkedin_audience/static/tests/tours/*.js"],
+    },
 }

@@ -2,11 +2,29 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The screens, clicked through in headless Chromium (static/tests/tours/linkedin_leadgen_tours.js)."""
 
+import os
+import unittest
+from unittest.mock import patch
 from urllib.parse import parse_qs
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+from odoo.tests import common as odoo_common
 
-from .tour_common import LinkedInTourCase
+from .tour_common import LinkedInTourCase, require_chromium
+
+
+class TestChromiumRule(TransactionCase):
+    def test_without_chromium_skipped_outside_ci_failed_in_ci(self):
+        def not_found():
+            raise unittest.SkipTest("Chrome executable not found")
+
+        with patch.object(odoo_common, "_find_executable", not_found), patch.dict(os.environ):
+            os.environ.pop("CI", None)
+            with self.assertRaisesRegex(unittest.SkipTest, "^Chromium is not installed: no chromium"):
+                require_chromium(self)
+            os.environ["CI"] = "true"
+            with self.assertRaisesRegex(AssertionError, "^Chromium is not installed: .*apt-get install -y chromium"):
+                require_chromium(self)
 
 
 @tagged("post_install", "-at_install")

@@ -1,0 +1,54 @@
+/** @odoo-module **/
+// Tour of linkedin_audience, run by tests/test_tours.py against the LinkedIn emulator.
+
+import {registry} from "@web/core/registry";
+
+// A marketer sends a mailing list to LinkedIn with the audience wizard and lands on the audience.
+registry.category("web_tour.tours").add("linkedin_audience_wizard_tour", {
+    steps: () => [
+        {
+            content: "The mailing list's Send to LinkedIn button",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_open_linkedin_audience_wizard]",
+            run: "click",
+        },
+        {
+            content: "The wizard counts the contacts it will send",
+            trigger: ".modal .o_field_widget[name=contact_count]:contains(5)",
+        },
+        {
+            content: "The marketer's connected profile is chosen",
+            trigger: ".modal .o_field_widget[name=profile_id] input:value(Mark Marketer on LinkedIn)",
+        },
+        {
+            content: "It warns that LinkedIn serves no ads below 300 matched members",
+            trigger: ".modal .alert-danger:contains(fewer than 300 matched members)",
+        },
+        {
+            content: "Name the audience",
+            trigger: ".modal .o_field_widget[name=name] input",
+            run: "edit Tour audience",
+        },
+        {
+            content: "Send it anyway",
+            trigger: ".modal .o_field_widget[name=confirm_small] input",
+            run: "click",
+        },
+        {
+            content: "Create and upload",
+            trigger: ".modal button[name=action_create]",
+            run: "click",
+        },
+        {
+            content: "The audience record",
+            trigger: ".o_breadcrumb .active:contains(Tour audience)",
+        },
+        {
+            content: "and the contacts sent to LinkedIn",
+            trigger: ".o_form_view .oe_stat_button:contains(Contacts Sent):contains(5)",
+        },
+        {
+            content: "and the segment LinkedIn created",
+            trigger: ".o_form_view .o_field_widget[name=segment_id]:contains(9821)",
+        },
+    ],
+});
