@@ -30,7 +30,7 @@ import websocket
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import demo
+import demo  # tools/demo.py: the demo's own steps
 
 LEADGEN_DIR = demo.ROOT / "linkedin_leadgen" / "static" / "description"
 AUDIENCE_DIR = demo.ROOT / "linkedin_audience" / "static" / "description"
