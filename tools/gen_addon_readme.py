@@ -3,7 +3,10 @@
 A small stand-in for OCA's ``oca-gen-addon-readme`` (which is not on PyPI): the
 fragments are written in a Markdown subset (paragraphs, ``-``/``1.`` lists,
 ``**bold**``, ``*italic*``, ```code```) that reads the same in reStructuredText once
-inline code gets double backquotes. Usage: ``python tools/gen_addon_readme.py [ADDON...]``.
+inline code gets double backquotes; an image alone on its line, ``![alt](../static/description/x.png)``
+(the path from ``readme/``, as OCA writes it), becomes an ``.. image::`` directive with the path from the
+addon's folder, at the same indentation (so that it stays inside a list item).
+Usage: ``python tools/gen_addon_readme.py [ADDON...]``.
 """
 
 import ast
@@ -28,8 +31,12 @@ BADGES = {
 }
 
 
+IMAGE = re.compile(r"^( *)!\[([^\]]*)\]\((?:\.\./)?([^)\s]+)\)[ \t]*$", re.MULTILINE)
+
+
 def md_to_rst(text):
     text = re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text)
+    text = IMAGE.sub(lambda m: f"{m[1]}.. image:: {m[3]}\n{m[1]}   :alt: {m[2]}", text)
     return text.strip() + "\n"
 
 
