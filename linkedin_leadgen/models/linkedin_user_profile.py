@@ -192,7 +192,8 @@ class LinkedInUserProfile(models.Model):
         with self._translate_linkedin_errors():
             self._refresh_ad_accounts(client=client)
             accounts = self.sudo().ad_account_ids.filtered("can_sync")
-            accounts._refresh_forms(client)
+            # an account the cron (or another click) is syncing has its forms refreshed there
+            accounts.filtered(lambda account: account._linkedin_try_lock())._refresh_forms(client)
         # an account several profiles reach is synced with the grant of the profile clicked
         importer = self.env["linkedin.lead.importer"].with_context(linkedin_profile_id=self.id)
         return importer._action_sync_accounts(accounts)
