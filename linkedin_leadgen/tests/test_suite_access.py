@@ -12,8 +12,11 @@ decides who may call it.
 import json
 import logging
 from contextlib import contextmanager
+from datetime import timedelta
 
-from odoo import http
+import requests
+
+from odoo import fields, http
 from odoo.models import regex_private
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -376,4 +379,79 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
                 leaks += [f"{role}, {what}: {leak}" for leak in self._leaks(text, personal=False)]
         self.authenticate(None, None)
         figure = suite_figures.report("secrets_leaked", len(leaks), f"places of {places}", 0, not leaks)
+        self.assertFalse(leaks, "\n".join([figure, *leaks]))
+
+    @contextmanager
+    def _captured_log(self):
+        """Every log line of Odoo (and of the HTTP and OAuth libraries) at DEBUG level, SQL statements aside."""
+        capture = _Capture()
+        capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
+        levels = [logger.level for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(capture)
+            logger.setLevel(logging.DEBUG)
+        sql = logging.getLogger(SQL_LOGGER)
+        sql_level = sql.level
+        sql.setLevel(logging.INFO)
+        try:
+            yield capture.lines
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.removeHandler(capture)
+                logger.setLevel(level)
+            sql.setLevel(sql_level)
+
+    def test_secrets_in_no_chatter_message_or_log_line(self):
+        """An administrator connects a profile through LinkedIn's OAuth dialog, its token is refreshed and its
+        accounts synced: no token nor the client secret in a log line, a chatter message or a tracking value."""
+        admin = self.env.ref("base.user_admin")
+        profile = self.env["linkedin.user.profile"].with_user(admin).create({"name": "Admin on LinkedIn"})
+        self.env.flush_all()
+        self.authenticate("admin", "admin")
+        with self._captured_log() as lines:
+            # connect: the browser goes to LinkedIn and comes back to the callback with a code
+            action = self._rpc("linkedin.user.profile", "action_authorize", [profile.ids])[1]["result"]
+            linkedin = requests.get(action["url"], allow_redirects=False, timeout=10)
+            self.assertEqual(linkedin.status_code, 302, linkedin.text)
+            callback = self.url_open(linkedin.headers["Location"], allow_redirects=False)
+            self.assertEqual(callback.status_code, 303, callback.text)
+            profile.invalidate_recordset()
+            self.assertEqual(profile.state, "connected", profile.last_error)
+            self._remember_tokens(profile)
+            # refresh: the access token is about to expire when the owner clicks Sync
+            profile.sudo().token_expires_at = fields.Datetime.now() - timedelta(minutes=5)
+            self.env.flush_all()
+            self._remember_tokens(profile)
+            outcome, answer, _text = self._rpc("linkedin.user.profile", "action_sync_submissions", [profile.ids])
+            self.assertEqual(outcome, OK, answer)
+            profile.invalidate_recordset()
+            self.assertGreater(profile.token_expires_at, fields.Datetime.now(), "the token was refreshed")
+            self._remember_tokens(profile)
+            # and the scheduled sync
+            self.env["linkedin.lead.importer"]._sync_accounts(profile.sudo().ad_account_ids.filtered("can_sync"))
+            self.env["linkedin.user.profile"].search([]).sudo().action_disconnect()
+        self.authenticate(None, None)
+        self.assertGreaterEqual(len(self.secrets), 5, "the client secret and two generations of tokens")
+        self.assertTrue(any("access token refreshed" in line for line in lines), "the log was captured")
+
+        leaks = [f"log line {line[:120]!r}: {leak}" for line in lines for leak in self._leaks(line, personal=False)]
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT 'message ' || id, concat_ws(' ', subject, body, record_name) FROM mail_message
+               UNION ALL
+               SELECT 'tracking value ' || id,
+                      concat_ws(' ', old_value_char, new_value_char, old_value_text, new_value_text)
+                 FROM mail_tracking_value"""
+        )
+        rows = self.env.cr.fetchall()
+        self.assertTrue(
+            self.env["mail.message"].search_count(
+                [("model", "=", "linkedin.user.profile"), ("res_id", "=", profile.id)]
+            ),
+            "the profile's chatter has messages",
+        )
+        leaks += [f"{where}: {leak}" for where, text in rows for leak in self._leaks(text or "", personal=False)]
+        places = len(lines) + len(rows)
+        figure = suite_figures.report("secrets_logged", len(leaks), f"places of {places}", 0, not leaks)
         self.assertFalse(leaks, "\n".join([figure, *leaks]))
