@@ -345,6 +345,7 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
                 [[], {fname: {} for fname in ("name", *tokens)}],
             ),
             "profile export_data": ("linkedin.user.profile", "export_data", [profile, ["name", *tokens]]),
+            "profile read_group": ("linkedin.user.profile", "read_group", [[], ["access_token:array_agg"], []]),
             "account read": ("linkedin.ad.account", "read", [accounts]),
             "account export_data": (
                 "linkedin.ad.account",
@@ -352,6 +353,7 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
                 [accounts, ["name", "profile_ids/access_token", "profile_ids/refresh_token"]],
             ),
             "settings default_get": ("res.config.settings", "default_get", [["linkedin_client_secret"]]),
+            "settings onchange": ("res.config.settings", "onchange", [{}, [], {"linkedin_client_secret": {}}]),
             "settings read": ("res.config.settings", "read", [settings]),
             "settings read secret": ("res.config.settings", "read", [settings, ["linkedin_client_secret"]]),
             "settings export_data": ("res.config.settings", "export_data", [settings, ["linkedin_client_secret"]]),
@@ -377,6 +379,13 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
             for what, text in self._secret_reads().items():
                 places += 1
                 leaks += [f"{role}, {what}: {leak}" for leak in self._leaks(text, personal=False)]
+            # nor can a search on them tell a token character by character
+            for fname in ("access_token", "refresh_token"):
+                places += 1
+                domain = [(fname, "=like", "%")]
+                outcome, _answer, text = self._rpc("linkedin.user.profile", "search_count", [domain])
+                if outcome == OK:
+                    leaks.append(f"{role}, search on {fname}: answered {json.loads(text).get('result')}")
         self.authenticate(None, None)
         figure = suite_figures.report("secrets_leaked", len(leaks), f"places of {places}", 0, not leaks)
         self.assertFalse(leaks, "\n".join([figure, *leaks]))
