@@ -268,6 +268,13 @@ def test_lone_surrogates_become_replacement_characters():
     assert storable({"k": "\x00\ud83d"}) == {"k": "\ufffd"}
 
 
+def test_nul_characters_are_removed():
+    """PostgreSQL refuses NUL in text and jsonb: LinkedIn's texts are read without it."""
+    value = json.loads('{"a\\u0000b": ["Nul\\u0000Company", {"x": "\\u0000"}], "n": 1}')
+    assert without_surrogates(value) == {"ab": ["NulCompany", {"x": ""}], "n": 1}
+    assert safe_text("ab\x00\ud83d") == "ab\ufffd"
+
+
 @pytest.mark.parametrize("value", ["²", "١٢٣٤", 10**20, "100000000000000000000", -5, 1.5e300, "12 34", True, None])
 def test_odd_timestamps_are_not_timestamps(value):
     assert not is_timestamp(value)

@@ -97,6 +97,31 @@ class TestAudienceWizard(AudienceCase):
         form.ad_account_id = other
         self.assertFalse(form.existing_audience_id)
 
+    def test_existing_audience_of_another_company_is_not_shown(self):
+        """The wizard names only audiences the user may read: not another company's (even through RPC,
+        where the wizard's ad account can be any id)."""
+        self._make_contacts(3)
+        audience = self._create_audience(name="Other company's secret audience")
+        other = self.env["res.company"].create({"name": "Other company"})
+        self.account.sudo().company_id = other
+        self.assertEqual(audience.sudo().company_id, other)
+        wizard = (
+            self.env["linkedin.audience.wizard"]
+            .with_user(self.user_marketing)
+            .create({"mailing_list_id": self.mailing_list.id, "ad_account_id": self.account.id})
+        )
+        self.assertFalse(wizard.existing_audience_id)
+        self.assertNotIn("secret", str(wizard.read(["existing_audience_id"])))
+        # a user of both companies is told about it
+        self.user_marketing.sudo().company_ids += other
+        wizard = (
+            self.env["linkedin.audience.wizard"]
+            .with_user(self.user_marketing)
+            .with_context(allowed_company_ids=[self.company.id, other.id])
+            .create({"mailing_list_id": self.mailing_list.id, "ad_account_id": self.account.id})
+        )
+        self.assertEqual(wizard.existing_audience_id, audience)
+
     def test_authorize_without_connected_profile(self):
         """With no connected profile the form can be saved (no required field in the way) and the button
         opens LinkedIn's authorization, or says which group to ask an administrator for."""

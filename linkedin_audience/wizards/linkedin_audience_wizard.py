@@ -124,7 +124,8 @@ class LinkedInAudienceWizard(models.TransientModel):
 
     @api.depends("mailing_list_id", "ad_account_id")
     def _compute_existing_audience_id(self):
-        Audience = self.env["linkedin.audience"].sudo()
+        # as the user: audiences of companies the user is not in (or has not selected) are nobody's business
+        Audience = self.env["linkedin.audience"]
         for wizard in self:
             list_id, account_id = wizard.mailing_list_id._origin.id, wizard.ad_account_id._origin.id
             wizard.existing_audience_id = (

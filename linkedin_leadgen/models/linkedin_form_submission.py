@@ -61,6 +61,12 @@ class LinkedInFormSubmission(models.Model):
     state = fields.Selection(SUBMISSION_STATES, required=True, default="new", index=True)
     error = fields.Text(readonly=True)
     retry_count = fields.Integer(readonly=True, help="Times the import of this submission was attempted again.")
+    personal_data_purged = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The member's data was deleted (its lead was deleted, or LinkedIn reported the submission "
+        "deleted): it is never imported again.",
+    )
     # LinkedIn's response as received: every answer, hidden field and identifier; LinkedIn administrators only
     raw_payload = fields.Json(
         string="LinkedIn Payload (data)", groups="linkedin_leadgen.group_linkedin_leadgen_manager"
@@ -91,7 +97,16 @@ class LinkedInFormSubmission(models.Model):
         """Import the submissions again now: retry failed ones, create the leads of partial matches."""
         self.check_access("read")
         self.env["crm.lead"].check_access("create")  # the import creates and updates leads as the connector
-        todo = self.filtered(lambda s: s.state in ("new", "failed", "partial_match", "ignored_test"))
+        purged = self.filtered("personal_data_purged")  # never again a lead: skipped
+        todo = (self - purged).filtered(lambda s: s.state in ("new", "failed", "partial_match", "ignored_test"))
+        if not todo and purged:
+            raise UserError(
+                self.env._(
+                    "The personal data of %(names)s was purged (its lead was deleted, or LinkedIn deleted it): "
+                    "it cannot be imported again.",
+                    names=", ".join(purged.mapped("name")),
+                )
+            )
         if not todo:
             raise UserError(self.env._("Only new, failed, partly matched or test submissions can be imported again."))
         result = self.env["linkedin.lead.importer"]._reimport_submissions(todo, force_create=True)
@@ -283,11 +298,12 @@ class LinkedInFormSubmission(models.Model):
     @api.model
     def _linkedin_purge_personal_data(self):
         """Forget what the member sent (name, e-mail, answers, hidden fields, raw payload, error text quoting
-        it); the LinkedIn id stays, so the pull never imports the person again. Consents stay: alone, they
-        name nobody."""
+        it); the LinkedIn id stays, so the pull never imports the person again, and the submission is marked
+        purged, so that nothing imports it again either. Consents stay: alone, they name nobody."""
         for submission in self:
             submission.write(
                 {
+                    "personal_data_purged": True,
                     "name": submission.linkedin_id,
                     "contact_name": False,
                     "email": False,

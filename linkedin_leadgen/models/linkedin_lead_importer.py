@@ -484,7 +484,12 @@ class LinkedInLeadImporter(models.AbstractModel):
     def _retry_failed(self, run):
         """Import again the account's failed submissions (bounded number of attempts)."""
         failed = self.env["linkedin.form.submission"].search(
-            [("account_id", "=", run.account.id), ("state", "=", "failed"), ("retry_count", "<", MAX_RETRIES)],
+            [
+                ("account_id", "=", run.account.id),
+                ("state", "=", "failed"),
+                ("retry_count", "<", MAX_RETRIES),
+                ("personal_data_purged", "=", False),
+            ],
             limit=self._linkedin_param_int("linkedin_leadgen.batch_size", BATCH_SIZE, minimum=1),
         )
         if failed:
@@ -492,7 +497,9 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     def _import_submissions(self, run, submissions, force_create=False):
         """Import stored submissions again, in one savepoint; if that fails for their data, in one savepoint
-        each, so that the one that fails again (its error and attempt recorded) holds back no other."""
+        each, so that the one that fails again (its error and attempt recorded) holds back no other.
+        Submissions whose personal data was purged are left as they are: they never become leads again."""
+        submissions = submissions.filtered(lambda submission: not submission.personal_data_purged)
 
         def import_batch(batch):
             items = [self._item_from_submission(run, submission) for submission in batch]

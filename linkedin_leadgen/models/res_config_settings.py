@@ -111,7 +111,16 @@ class ResConfigSettings(models.TransientModel):
             settings.linkedin_webhook_url = url_join(base_url, "/linkedin_leadgen/webhook")
 
     @api.model
+    def default_get(self, fields_list):
+        # the settings read their values as superuser, and JSON-RPC lets any logged-in user call this method:
+        # only Settings administrators get values, and never one of a field of a group they are not in (the
+        # client secret)
+        self.check_access("read")
+        return super().default_get(self.check_field_access_rights("read", fields_list) if fields_list else fields_list)
+
+    @api.model
     def get_values(self):
+        self.check_access("read")  # callable over JSON-RPC by any logged-in user; read as superuser below
         res = super().get_values()
         cron = self.env.ref(SYNC_CRON, raise_if_not_found=False)
         if cron:

@@ -157,7 +157,7 @@ CASES = [
     Case("id_object", _set("id", {"value": "x"}), "unbound"),
     Case("id_list", _set("id", ["x"]), "unbound"),
     Case("id_huge", lambda e: _set("id", e["id"] + "x" * 5000)(e), "lead", stored_id=_suffix("x" * 5000)),
-    Case("id_nul_character", lambda e: _set("id", e["id"] + "\x00")(e), "unbound"),
+    Case("id_nul_character", lambda e: _set("id", e["id"] + "\x00")(e), "lead"),
     Case("id_lone_surrogate", lambda e: _set("id", e["id"] + "\ud83d")(e), "lead", stored_id=_suffix("\ufffd")),
     Case("id_bidi_override", lambda e: _set("id", e["id"] + "\u202e")(e), "lead", stored_id=_suffix("\u202e")),
     Case("id_padded", lambda e: _set("id", f"  {e['id']}  ")(e), "lead"),
@@ -225,7 +225,14 @@ CASES = [
     Case("unknown_fields", _set("futureField", {"nested": [1, 2, {"deeper": None}]}), "lead"),
     # -- text
     Case("control_characters", _text("Ann\x01\x02\x1b[31m\x7f"), "lead"),
-    Case("nul_character", _text("Nul\x00Company"), "retried", "NUL character"),
+    Case("nul_character", _text("Nul\x00Company"), "lead"),
+    Case("nul_only", _text("\x00"), "lead"),
+    Case("nul_in_email", _email("nul\x00@example.com"), "lead"),
+    Case(
+        "nul_in_campaign_name", _metadata_campaign({"id": "urn:li:sponsoredCampaign:5", "name": "Spring\x00"}), "lead"
+    ),
+    Case("nul_in_consent_id", _consent(consentId="1\x00"), "lead"),
+    Case("nul_in_unknown_field", _set("future\x00Field", "x\x00y"), "lead"),
     Case("bidi_characters", _text("\u202egnp.exe\u202c \u200f"), "lead"),
     Case("lone_surrogate", _text("ab\ud83d"), "lead"),
     Case("emoji", _text("Caf\u00e9 \U0001f600"), "lead"),

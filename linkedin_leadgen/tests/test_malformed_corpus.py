@@ -116,6 +116,23 @@ class TestMalformedCorpusPull(CorpusMixin, LinkedInSyncCase):
         self._pull_until_done()
         self.assertCorpusOutcome(sound, served)
 
+    def test_nul_characters_removed_on_first_import(self):
+        """PostgreSQL refuses NUL in text and jsonb: LinkedIn's texts arrive without it, at the first run."""
+        response = self._add_lead(
+            answers={"FIRST_NAME": "A\x00nn", "WORK_EMAIL": "nul\x00@example.com", "COMPANY_NAME": "Nul\x00Company"}
+        )
+        with mute_logger(*LOGGERS):
+            result = self._sync_accounts(self.europe)
+        self.assertFalse(result["errors"])
+        submission = self._submission(response)
+        self.assertEqual(submission.state, "lead_created", submission.error)
+        self.assertEqual(submission.retry_count, 0, "imported at once, not after a failure")
+        self.assertEqual(submission.email, "nul@example.com")
+        self.assertIn("NulCompany", submission.answer_ids.mapped("value"))
+        self.assertEqual(submission.lead_id.partner_name, "NulCompany")
+        self.assertEqual(submission.lead_id.email_from, "nul@example.com")
+        self.assertNotIn("\x00", json.dumps(submission.sudo().raw_payload))
+
     def test_truncated_json_page_is_retried_and_nothing_lost(self):
         responses = [self._add_lead(answers={"WORK_EMAIL": f"page{index}@example.com"}) for index in range(5)]
         self.emulator.inject("leadFormResponses", "malformed", times=1)

@@ -3,7 +3,7 @@
 """A submission is personal data: visible exactly to whom its lead is; raw payloads to LinkedIn
 administrators only; sync logs and account errors carry none of it."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -101,6 +101,39 @@ class TestLinkedInSubmissionPrivacy(LinkedInSyncCase):
         self._sync_accounts(self.europe)
         self.assertFalse(self.env["crm.lead"].search([("email_from", "=", "forget.me@example.com")]))
         self.assertEqual(len(self._submission(response)), 1)
+
+    def test_purged_submissions_are_never_imported_again(self):
+        """Whatever its state, a submission whose lead was deleted stays purged: neither "Import again" nor
+        the pull's retries turn it into an empty lead."""
+        states = ("new", "failed", "partial_match", "ignored_test")
+        responses = [self._add_lead(answers={"WORK_EMAIL": f"purged.{state}@example.com"}) for state in states]
+        self._sync_accounts(self.europe)
+        submissions = self.env["linkedin.form.submission"]
+        for state, response in zip(states, responses, strict=True):
+            submission = self._submission(response)
+            submission.write({"state": state})
+            submissions |= submission
+        submissions.lead_id.unlink()
+        for submission, response in zip(submissions, responses, strict=True):
+            self._assertPurged(submission, response["id"])
+        leads = self.env["crm.lead"].with_context(active_test=False).search_count([])
+
+        as_admin = submissions.with_user(self.user_manager)
+        with self.assertRaisesRegex(UserError, "purged"):
+            as_admin.action_import()
+        for submission in as_admin:
+            with self.assertRaisesRegex(UserError, "purged"):
+                submission.action_import()
+        # the pull retries failed submissions, a reset gives them fresh attempts: not these
+        self.env["linkedin.sync.reset"].with_user(self.user_manager).create(
+            {"account_ids": [(6, 0, self.europe.ids)]}
+        ).action_reset()
+        self._sync_accounts(self.europe)
+        self.assertEqual(self.env["crm.lead"].with_context(active_test=False).search_count([]), leads, "no lead")
+        for state, submission, response in zip(states, submissions, responses, strict=True):
+            self.assertEqual(submission.state, state)
+            self.assertFalse(submission.lead_id)
+            self._assertPurged(submission, response["id"])
 
     def test_deleted_notification_purges_personal_data_keeping_the_id(self):
         response = self._add_lead(answers={"WORK_EMAIL": "unregistered@example.com"})
