@@ -21,6 +21,7 @@
         "data/ir_config_parameter_data.xml",
         "data/mail_activity_data.xml",
         "data/ir_cron_data.xml",
+        "data/utm_source_data.xml",
         "data/linkedin_matching_strategy_data.xml",
         "views/linkedin_user_profile_views.xml",
         "views/linkedin_ad_account_views.xml",
