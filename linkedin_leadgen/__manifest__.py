@@ -32,6 +32,7 @@
         "views/linkedin_sync_log_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/linkedin_leadgen_settings_views.xml",
         "wizards/linkedin_sync_reset_views.xml",
         "views/linkedin_menus.xml",
     ],
