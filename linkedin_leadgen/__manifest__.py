@@ -12,7 +12,7 @@
     "development_status": "Beta",
     "application": False,
     "installable": True,
-    "depends": ["crm", "utm", "mail", "phone_validation"],
+    "depends": ["crm", "utm", "mail", "phone_validation", "board"],
     "external_dependencies": {"python": ["requests_oauthlib", "oauthlib"]},
     "data": [
         "security/linkedin_leadgen_security.xml",
@@ -30,6 +30,7 @@
         "views/linkedin_field_mapping_views.xml",
         "views/linkedin_matching_strategy_views.xml",
         "views/linkedin_sync_log_views.xml",
+        "views/linkedin_dashboard_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/linkedin_leadgen_settings_views.xml",

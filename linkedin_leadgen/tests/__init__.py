@@ -14,3 +14,4 @@ from . import test_submission_privacy
 from . import test_malformed_corpus
 from . import test_lead_source
 from . import test_settings_form
+from . import test_dashboard
