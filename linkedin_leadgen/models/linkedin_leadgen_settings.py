@@ -83,6 +83,10 @@ class LinkedInLeadgenSettingsMixin(models.AbstractModel):
         default="create",
     )
 
+    def _valid_field_parameter(self, field, name):
+        # each field names its system parameter, as on res.config.settings
+        return name == "config_parameter" or super()._valid_field_parameter(field, name)
+
     @api.depends("linkedin_api_version")
     def _compute_linkedin_api_version_warning(self):
         today = fields.Date.context_today(self)
