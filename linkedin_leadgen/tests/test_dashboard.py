@@ -5,7 +5,7 @@ from lxml import etree
 from odoo.tests import new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .sync_common import LinkedInSyncCase
+from .sync_common import LinkedInSyncCase, LinkedInSyncHttpCase
 
 
 @tagged("post_install", "-at_install")
@@ -65,4 +65,39 @@ class TestLinkedInDashboard(LinkedInSyncCase):
         self.assertIn(
             self.env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content").id,
             [group["source_id"][0] for group in sources if group["source_id"]],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInDashboardBrowser(LinkedInSyncHttpCase):
+    emulator_kwargs = {"responses": 5, "seed": 3}
+
+    def test_dashboard_shows_its_charts_in_the_browser(self):
+        """In Chromium (skipped where it is absent), a sales manager without LinkedIn groups sees the five charts
+        of the dashboard, each with its data, and no error."""
+        self._sync_accounts(self.europe)
+        new_test_user(self.env, login="sales_boss", groups="sales_team.group_sale_manager")
+        self.env.flush_all()
+        self.browser_js(
+            "/odoo/action-linkedin_leadgen.linkedin_leadgen_dashboard_action",
+            """
+            const deadline = Date.now() + 30000;
+            (function check() {
+                const actions = document.querySelectorAll(".o_dashboard .o-dashboard-action");
+                const charts = document.querySelectorAll(".o_dashboard .o-dashboard-action canvas");
+                const rows = document.querySelectorAll(".o_dashboard .o-dashboard-action .o_data_row");
+                const error = document.querySelector(".o_error_dialog, .o_notification.border-danger");
+                if (error) {
+                    console.error("error shown: " + error.innerText.slice(0, 300));
+                } else if (actions.length === 5 && charts.length === 4 && rows.length) {
+                    console.log("test successful");
+                } else if (Date.now() > deadline) {
+                    console.error(`dashboard: ${actions.length} actions, ${charts.length} charts, ${rows.length} rows: `
+                        + document.querySelector(".o_dashboard")?.innerText.slice(0, 400));
+                } else {
+                    setTimeout(check, 250);
+                }
+            })();
+            """,
+            login="sales_boss",
         )
