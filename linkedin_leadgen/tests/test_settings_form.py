@@ -135,3 +135,41 @@ class TestLinkedInSettingsRpc(LinkedInHttpCase):
                  "kwargs": {"specification": {"linkedin_client_secret": {}}}},
             )  # fmt: skip
         self.assertIn("AccessError", str(caught.exception))
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInSettingsBrowser(LinkedInHttpCase):
+    def test_linkedin_administrator_saves_the_form_in_the_browser(self):
+        """In Chromium (skipped where it is absent): the menu's form opens for a LinkedIn administrator without
+        Settings rights, a change and Save store it."""
+        self.browser_js(
+            "/odoo/action-linkedin_leadgen.linkedin_leadgen_settings_action",
+            """
+            const deadline = Date.now() + 30000;
+            let saved = false;
+            (function step() {
+                const radio = document.querySelector(".o_form_view input.o_radio_input[data-value=review]");
+                const notification = document.querySelector(".o_notification");
+                if (!saved && radio) {
+                    radio.click();
+                    saved = true;
+                    setTimeout(() => document.querySelector(".o_form_view button[name=action_save]").click(), 300);
+                } else if (saved && notification) {
+                    const text = notification.innerText;
+                    if (text.includes("saved")) {
+                        console.log("test successful");
+                    } else {
+                        console.error("notification: " + text);
+                    }
+                    return;
+                }
+                if (Date.now() > deadline) {
+                    console.error("no settings form saved: " + document.body.innerText.slice(0, 400));
+                } else {
+                    setTimeout(step, 250);
+                }
+            })();
+            """,
+            login="li_manager",
+        )
+        self.assertEqual(self.env["ir.config_parameter"].sudo().get_param("linkedin_leadgen.partial_match"), "review")
