@@ -21,6 +21,7 @@
         "wizards/linkedin_audience_wizard_views.xml",
         "views/mailing_list_views.xml",
         "views/res_config_settings_views.xml",
+        "views/linkedin_leadgen_settings_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["linkedin_audience/static/tests/tours/*.js"],

@@ -15,6 +15,7 @@ from odoo.addons.linkedin_leadgen import linkedin as li
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5000
+CAMPAIGN_MANAGER_URL = "https://www.linkedin.com/campaignmanager"
 MAX_BATCH_SIZE = 50000
 DEFAULT_TIME_BUDGET = 20
 # LinkedIn allows 600 requests per minute per member on the DMP streaming endpoints (API notes 8.5);
@@ -134,6 +135,11 @@ class LinkedInAudience(models.Model):
         compute="_compute_match_rate", string="Match Rate (ratio)", help="Matched members / contacts sent (as a ratio)."
     )
     audience_size_note = fields.Char(compute="_compute_audience_size_note", string="Why This Size")
+    campaign_manager_url = fields.Char(
+        string="Campaign Manager",
+        compute="_compute_campaign_manager_url",
+        help="The ad account in LinkedIn Campaign Manager, where the audience is picked for campaigns.",
+    )
     match_rate = fields.Float(compute="_compute_match_rate", digits=(16, 1), help="Matched members / contacts sent.")
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
     last_status_date = fields.Datetime(string="Last Status Check", readonly=True, copy=False)
@@ -162,7 +168,7 @@ class LinkedInAudience(models.Model):
             audience.match_ratio = audience.matched_count / sent if sent else 0.0
             audience.match_rate = 100.0 * audience.match_ratio
 
-    @api.depends("state", "audience_size")
+    @api.depends("state", "audience_size", "matched_count")
     def _compute_audience_size_note(self):
         note = self.env._(
             "LinkedIn gives an audience size (and serves ads to the audience) only once at least 300 members "
@@ -172,7 +178,16 @@ class LinkedInAudience(models.Model):
         )
         for audience in self:
             counted = audience.state in ("ready", "updating", "archived")
-            audience.audience_size_note = note if counted and audience.audience_size < 300 else False
+            small = audience.audience_size < 300 or audience.matched_count < 300
+            audience.audience_size_note = note if counted and small else False
+
+    @api.depends("ad_account_id")
+    def _compute_campaign_manager_url(self):
+        for audience in self:
+            account_id = audience.ad_account_id.sudo().linkedin_id
+            audience.campaign_manager_url = (
+                f"{CAMPAIGN_MANAGER_URL}/accounts/{account_id}/audiences" if account_id else False
+            )
 
     @api.depends("upload_total", "upload_done", "upload_pending")
     def _compute_progress(self):

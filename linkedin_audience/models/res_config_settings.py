@@ -6,8 +6,11 @@ from odoo.exceptions import ValidationError
 from .linkedin_audience import DEFAULT_BATCH_SIZE, DEFAULT_TIME_BUDGET, MAX_BATCH_SIZE
 
 
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+class LinkedInLeadgenSettingsMixin(models.AbstractModel):
+    """The audience settings, in Odoo's Settings (Email Marketing) and in the LinkedIn Lead Gen
+    administrator's own settings form, both of which inherit this mixin."""
+
+    _inherit = "linkedin.leadgen.settings.mixin"
 
     linkedin_audience_batch_size = fields.Integer(
         string="LinkedIn Batch Size",

@@ -1,7 +1,7 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import AudienceCase
 
@@ -135,3 +135,21 @@ class TestAudienceSecurity(AudienceCase):
         settings = self.env["res.config.settings"].create({"linkedin_audience_batch_size": 1000})
         settings.execute()
         self.assertEqual(self.env["ir.config_parameter"].sudo().get_param("linkedin_audience.batch_size"), "1000")
+
+    def test_linkedin_administrator_sets_the_audience_settings(self):
+        """The audience settings are on the LinkedIn Lead Gen administrator's own settings form too."""
+        self.assertFalse(self.user_manager.has_group("base.group_system"))
+        settings = Form(self.env["linkedin.leadgen.settings"].with_user(self.user_manager))
+        self.assertEqual(settings.linkedin_audience_batch_size, 5000)
+        settings.linkedin_audience_batch_size = 2000
+        settings.linkedin_audience_time_budget = 15
+        settings.linkedin_audience_send_contact_details = True
+        settings.save().action_save()
+        get_param = self.env["ir.config_parameter"].sudo().get_param
+        self.assertEqual(get_param("linkedin_audience.batch_size"), "2000")
+        self.assertEqual(get_param("linkedin_audience.time_budget"), "15")
+        self.assertTrue(get_param("linkedin_audience.send_contact_details"))
+        with self.assertRaises(ValidationError):
+            self.env["linkedin.leadgen.settings"].with_user(self.user_manager).create(
+                {"linkedin_audience_batch_size": 0}
+            )

@@ -3,6 +3,8 @@
 from collections import Counter
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -196,6 +198,22 @@ class TestAudienceUpload(AudienceCase):
         # and the form says why
         self.assertIn("300", audience.audience_size_note)
         self.assertIn("opted out", audience.audience_size_note)
+        arch = etree.fromstring(
+            self.env["linkedin.audience"]
+            .with_user(self.user_marketing)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertTrue(
+            arch.xpath("//div[contains(@class, 'alert-warning')]/field[@name='audience_size_note']"),
+            "shown as a warning",
+        )
+        # a link to the ad account in Campaign Manager, where the audience is used
+        account_id = audience.ad_account_id.sudo().linkedin_id
+        self.assertEqual(
+            audience.with_user(self.user_marketing).campaign_manager_url,
+            f"https://www.linkedin.com/campaignmanager/accounts/{account_id}/audiences",
+        )
+        self.assertTrue(arch.xpath("//field[@name='campaign_manager_url'][@widget='url']"))
         self.assertAlmostEqual(audience.match_rate, 100.0 * audience.matched_count / 40, places=1)
         self.assertAlmostEqual(audience.match_ratio, audience.matched_count / 40, places=3, msg="shown as a %")
         # a change makes it UPDATING, the status cron brings it back to READY

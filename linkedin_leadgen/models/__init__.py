@@ -3,6 +3,7 @@ from . import linkedin_user_profile
 from . import linkedin_ad_account
 from . import linkedin_lead_form
 from . import linkedin_lead_form_question
+from . import linkedin_leadgen_settings
 from . import res_config_settings
 from . import linkedin_field_mapping
 from . import linkedin_matching_strategy

@@ -37,7 +37,15 @@ PREDEFINED_FIELDS = [
 # crm.lead field types a LinkedIn answer (a text) can be converted to.
 MAPPABLE_TYPES = ("char", "text", "html", "selection", "integer", "float", "monetary", "boolean", "date", "many2one")
 # many2one targets the mapper knows how to resolve from a text answer.
-MAPPABLE_COMODELS = ("res.country", "res.country.state", "res.lang", "res.partner.industry", "crm.tag")
+MAPPABLE_COMODELS = (
+    "res.country",
+    "res.country.state",
+    "res.lang",
+    "res.partner.industry",
+    "crm.tag",
+    "utm.source",
+    "utm.medium",
+)
 
 
 class LinkedInFieldMapping(models.Model):

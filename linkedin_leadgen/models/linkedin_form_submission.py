@@ -59,6 +59,13 @@ class LinkedInFormSubmission(models.Model):
     hidden_fields_text = fields.Text(string="Hidden Fields", compute="_compute_hidden_fields_text")
     lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
     state = fields.Selection(SUBMISSION_STATES, required=True, default="new", index=True)
+    recreate_lead = fields.Boolean(
+        string="Lead to Re-create",
+        readonly=True,
+        copy=False,
+        help="Its lead was deleted in Odoo and a reset asked to re-create it: the next pull that meets this "
+        "submission on LinkedIn imports it again, once.",
+    )
     error = fields.Text(readonly=True)
     retry_count = fields.Integer(readonly=True, help="Times the import of this submission was attempted again.")
     personal_data_purged = fields.Boolean(
@@ -152,10 +159,11 @@ class LinkedInFormSubmission(models.Model):
         for item in items:
             if item.submission:
                 vals = {}
-                if item.rebound:  # read again from its raw payload: its values and answers are replaced
+                if item.rebound:  # read again (from its raw payload or LinkedIn): values and answers replaced
                     vals = self._linkedin_prepare_vals(run, item)
                     for fname in ("linkedin_id", "account_id", "company_id", "raw_payload"):
-                        del vals[fname]
+                        if not (item.recreate and fname == "raw_payload"):
+                            del vals[fname]
                 item.submission.write(
                     {
                         **vals,
@@ -163,6 +171,7 @@ class LinkedInFormSubmission(models.Model):
                         "lead_id": item.lead_id or item.submission.lead_id.id,
                         "error": item.error or False,
                         "retry_count": item.submission.retry_count + (1 if item.submission.state == "failed" else 0),
+                        "recreate_lead": False,  # in the savepoint of its lead: re-created once
                     }
                 )
         rebound_submissions = self.browse([item.submission.id for item in rebound])

@@ -368,15 +368,26 @@ class LinkedInLeadImporter(models.AbstractModel):
                 by_id[linkedin_id] = response
         run.fetched += len(responses)
         self.env.cr.execute(
-            "SELECT linkedin_id FROM linkedin_form_submission WHERE linkedin_id = ANY(%s)", (list(by_id),)
+            "SELECT linkedin_id, id, recreate_lead AND account_id IS NOT DISTINCT FROM %s"
+            " FROM linkedin_form_submission WHERE linkedin_id = ANY(%s)",
+            (run.account.id or None, list(by_id)),
         )
-        bound = {row[0] for row in self.env.cr.fetchall()}
+        bound, recreate = set(), {}
+        for linkedin_id, submission_id, to_recreate in self.env.cr.fetchall():
+            if to_recreate:
+                recreate[linkedin_id] = submission_id
+            else:
+                bound.add(linkedin_id)
         run.duplicates += len(responses) - unbound - len(by_id) + len(bound)
         items = [
             self._item_from_response(run, linkedin_id, response)
             for linkedin_id, response in by_id.items()
             if linkedin_id not in bound
         ]
+        for item in items:
+            if item.linkedin_id in recreate:  # its lead was deleted in Odoo; a reset asked for it again
+                item.submission = self.env["linkedin.form.submission"].browse(recreate[item.linkedin_id])
+                item.rebound = item.recreate = True
         if items:
             self._fill_campaign_names(run, [item for item in items if not item.invalid])
             self._import_items(run, items)

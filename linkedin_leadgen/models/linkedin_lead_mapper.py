@@ -189,7 +189,9 @@ class LinkedInLeadMapper(models.AbstractModel):
             if user and not team:
                 team_domain = [("use_leads", "=", True)] if use_leads else [("use_opportunities", "=", True)]
                 team = env["crm.team"].with_company(company)._get_default_team_id(user_id=user.id, domain=team_domain)
-            source = env.ref("utm.utm_source_linkedin", raise_if_not_found=False)
+            # the source of its own of Lead Gen Forms (data, noupdate), LinkedIn's if it was deleted
+            source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content", raise_if_not_found=False)
+            source = source or env.ref("utm.utm_source_linkedin", raise_if_not_found=False)
             medium = env.ref("utm.utm_medium_linkedin", raise_if_not_found=False)
             company = run.account.company_id or self.env.company
             # the settings' team and salesperson serve the accounts of their company only: crm refuses a lead
@@ -258,7 +260,8 @@ class LinkedInLeadMapper(models.AbstractModel):
         """The values of the lead created for ``item``."""
         vals = dict(item.lead_vals)
         defaults = self._get_lead_defaults(run)
-        vals.update(defaults)
+        mapped_utm = {fname: vals[fname] for fname in ("source_id", "medium_id") if vals.get(fname)}
+        vals.update(defaults, **mapped_utm)  # a source or medium a field mapping found wins
         partner = partners.get(item.email_normalized)
         if partner and (not partner.company_id or partner.company_id.id == defaults["company_id"]):
             vals["partner_id"] = partner.id

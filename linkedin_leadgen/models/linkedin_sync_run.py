@@ -52,6 +52,7 @@ class LeadItem:
     error: str = ""
     invalid: str = ""  # why the response cannot be read as a lead: the item is stored as failed
     rebound: bool = False  # a stored submission read again from its raw payload (answers replaced)
+    recreate: bool = False  # a stored submission whose deleted lead is re-created from LinkedIn's response
 
 
 @dataclass

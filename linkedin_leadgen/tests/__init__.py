@@ -13,3 +13,6 @@ from . import test_rpc_access
 from . import test_submission_privacy
 from . import test_malformed_corpus
 from . import test_tours
+from . import test_lead_source
+from . import test_settings_form
+from . import test_dashboard

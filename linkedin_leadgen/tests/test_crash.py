@@ -22,7 +22,7 @@ from odoo.addons.linkedin_leadgen import linkedin as li
 args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
 mode = args["mode"]
 Submission = env["linkedin.form.submission"]
-source = env.ref("utm.utm_source_linkedin")
+source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content")
 
 def out(*values):
     print(*values, flush=True)

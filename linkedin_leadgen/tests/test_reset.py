@@ -56,3 +56,70 @@ class TestLinkedInReset(LinkedInSyncCase):
         self._sync_accounts(self.europe)
         self.assertIn(submission.state, ("lead_created", "lead_updated"))
         self.assertFalse(submission.error)
+
+    def test_reset_says_what_linkedin_keeps_and_what_becomes_of_deleted_leads(self):
+        self._set_params(backfill_days="90")
+        wizard = Form(self.env["linkedin.sync.reset"].with_user(self.user_manager))
+        arch = self.env["linkedin.sync.reset"].with_user(self.user_manager).get_views([(False, "form")])
+        arch = arch["views"]["form"]["arch"]
+        self.assertIn("365 days", arch, "how far back LinkedIn keeps leads")
+        self.assertIn("recreate_deleted_leads", arch)
+        self.assertIn("90", wizard.window_note, "how far back this reset reaches")
+        self.assertFalse(wizard.recreate_deleted_leads, "off unless asked")
+
+    def test_reset_recreates_leads_deleted_in_odoo_once(self):
+        kept = self._add_lead(answers={"WORK_EMAIL": "kept.reset@example.com"})
+        gone = self._add_lead(answers={"WORK_EMAIL": "gone.reset@example.com", "FIRST_NAME": "Gina"})
+        self._sync_accounts(self.europe)
+        self._submission(gone).lead_id.unlink()
+        submission = self._submission(gone)
+        self.assertFalse(submission.lead_id)
+        self.assertFalse(submission.email, "the member's data left with the lead")
+        leads = self.env["crm.lead"].search_count([])
+
+        # a reset without the option leaves the deleted lead deleted
+        Reset = self.env["linkedin.sync.reset"].with_user(self.user_manager)
+        Reset.create({"account_ids": self.europe.ids}).action_reset()
+        self._sync_accounts(self.europe)
+        self.assertFalse(submission.lead_id)
+        self.assertEqual(self.env["crm.lead"].search_count([]), leads)
+
+        # with it, the lead comes back from LinkedIn, once
+        wizard = Form(Reset.with_context(active_model="linkedin.ad.account", active_ids=self.europe.ids))
+        self.assertEqual(wizard.deleted_lead_count, 1)
+        wizard.recreate_deleted_leads = True
+        wizard.save().action_reset()
+        result = self._sync_accounts(self.europe)
+        self.assertEqual(result["created"], 1)
+        lead = submission.lead_id
+        self.assertTrue(lead)
+        self.assertEqual(lead.email_from, "gone.reset@example.com")
+        self.assertEqual(submission.email, "gone.reset@example.com", "the submission is filled again")
+        self.assertTrue(submission.answer_ids)
+        self.assertEqual(submission.state, "lead_created")
+        self.assertEqual(self._submission(kept).lead_id.email_from, "kept.reset@example.com")
+        self.assertEqual(self.env["crm.lead"].search_count([]), leads + 1)
+        # pulled again (another reset, the scheduler, the webhook): nothing created twice
+        Reset.create({"account_ids": self.europe.ids, "recreate_deleted_leads": True}).action_reset()
+        again = self._sync_accounts(self.europe)
+        self.assertEqual((again["created"], again["updated"]), (0, 0), "recognized, not imported again")
+        self.assertFalse(submission.recreate_lead)
+        self.assertEqual(self.env["crm.lead"].search_count([]), leads + 1)
+        self.assertEqual(self.env["linkedin.form.submission"].search_count([("linkedin_id", "=", gone["id"])]), 1)
+
+    def test_leads_deleted_on_linkedin_are_not_recreated(self):
+        response = self._add_lead(answers={"WORK_EMAIL": "left.linkedin@example.com"})
+        self._sync_accounts(self.europe)
+        submission = self._submission(response)
+        submission.lead_id.unlink()
+        submission._linkedin_mark_deleted(response["id"])
+        wizard = (
+            self.env["linkedin.sync.reset"]
+            .with_user(self.user_manager)
+            .create({"account_ids": self.europe.ids, "recreate_deleted_leads": True})
+        )
+        self.assertEqual(wizard.deleted_lead_count, 0)
+        wizard.action_reset()
+        self._sync_accounts(self.europe)
+        self.assertFalse(submission.lead_id)
+        self.assertEqual(submission.state, "deleted")

@@ -80,7 +80,7 @@ class TestLinkedInSync(LinkedInSyncCase):
                     "city": "Antwerp",
                     "zip": "2000",
                     "country_id": self.env.ref("base.be").id,
-                    "source_id": self.env.ref("utm.utm_source_linkedin").id,
+                    "source_id": self.env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content").id,
                     "medium_id": self.env.ref("utm.utm_medium_linkedin").id,
                     "team_id": team.id,
                     "user_id": self.user_salesperson_2.id,
@@ -237,7 +237,7 @@ class TestLinkedInSync(LinkedInSyncCase):
         self._sync_accounts(self.europe)
         lead = self._submission(response).lead_id
         self.assertFalse(lead.campaign_id)
-        self.assertEqual(lead.source_id, self.env.ref("utm.utm_source_linkedin"))
+        self.assertEqual(lead.source_id, self.env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content"))
 
     def test_salesperson_syncs_on_demand(self):
         response = self._add_lead()
