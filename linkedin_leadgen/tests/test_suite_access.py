@@ -59,6 +59,8 @@ WHO_MAY_CALL = {
     ("res.config.settings", "default_get"): NOBODY,
     ("res.config.settings", "get_values"): NOBODY,
     ("res.config.settings", "set_values"): NOBODY,
+    ("linkedin.leadgen.settings", "default_get"): NOBODY,
+    ("linkedin.leadgen.settings", "action_save"): NOBODY,
     # Matched Audiences: Email Marketing users
     ("mailing.list", "action_open_linkedin_audience_wizard"): MARKETER,
     ("linkedin.audience", "create"): MARKETER,
@@ -157,6 +159,7 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
         self.assertTrue(self.audience.segment_id)
         self.reset = self.env["linkedin.sync.reset"].with_user(self.user_manager).create({})
         self.settings = self.env["res.config.settings"].create({})
+        self.leadgen_settings = self.env["linkedin.leadgen.settings"].create({})
         self.secrets = {"client secret": EMULATOR_CLIENT_SECRET}
         self._remember_tokens()
         self.personal_data = set(self.submissions.mapped("email")) | set(self.submissions.lead_id.mapped("email_from"))
@@ -206,6 +209,7 @@ class TestSuiteNobodyLetIn(LinkedInSyncHttpCase):
             "linkedin.audience": self.audience,
             "mailing.list": self.mailing_list,
             "res.config.settings": self.settings,
+            "linkedin.leadgen.settings": self.leadgen_settings,
         }[model]
 
     def _arguments(self, model, method, record):
