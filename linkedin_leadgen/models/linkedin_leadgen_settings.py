@@ -110,6 +110,7 @@ class LinkedInLeadgenSettingsMixin(models.AbstractModel):
                 )
             settings.linkedin_api_version_warning = warning
 
+    @api.depends("linkedin_client_id")  # computed when the form opens (a new record), as its client id is read
     def _compute_linkedin_urls(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         for settings in self:
