@@ -23,7 +23,10 @@ class LinkedInEmulator:
     ``segment_delay`` (seconds BUILDING/UPDATING last), ``dmp_not_found_window`` (seconds ``/users``
     answers 404 after creation), ``dmp_rate_limit`` (per member and minute), ``match_rate``; flags
     ``cancel_next_login``, ``login_member``, ``refresh_tokens``, ``refresh_error``, ``newest_first``,
-    ``challenge_on_subscribe``, ``scope_change_revokes`` (a code granted for another scope set than the member's
+    ``challenge_on_subscribe``, ``short_pages`` and ``paging_total`` (finder pages of lead responses shorter
+    than asked although more follow, without ``paging.total``: API notes 1.4), ``after_page`` (a function
+    of ``(start, count)`` run after each such page, e.g. to delete leads between two pages),
+    ``scope_change_revokes`` (a code granted for another scope set than the member's
     previous grant revokes the member's earlier access tokens, API notes 2.2; ``issue_tokens()`` is exempt);
     ``daily_limits`` (endpoint -> calls per member and UTC day, then a day-limit
     429); ``clock_offset`` (seconds added to now); ``segment_archive_after`` (seconds a READY segment may go
@@ -105,6 +108,9 @@ class LinkedInEmulator:
             self.refresh_tokens = True
             self.refresh_error = "invalid_request"
             self.newest_first = True
+            self.short_pages = None  # leadFormResponses pages hold at most this many elements, more may follow
+            self.paging_total = True  # False: leadFormResponses pages carry no paging.total ("sometimes absent")
+            self.after_page = None  # function(start, count) called after each leadFormResponses page is served
             self.challenge_on_subscribe = False
             self.scope_change_revokes = True
             self.data = EmulatorData(self.seed, self.response_count, now_ms=int(time.time() * 1000))
