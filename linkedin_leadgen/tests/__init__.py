@@ -13,3 +13,4 @@ from . import test_rpc_access
 from . import test_submission_privacy
 from . import test_malformed_corpus
 from . import test_linkedin_data
+from . import test_concurrent_refresh
