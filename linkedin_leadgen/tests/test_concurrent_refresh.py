@@ -55,7 +55,8 @@ class TestLinkedInConcurrentRefresh(BaseCase):
                 }
             )
             self.profile_id = profile.id
-            cr.commit()  # pylint: disable=invalid-commit - a cursor of our own: the workers must see the row
+            # a cursor of our own: the workers must see the row
+            cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
@@ -79,7 +80,8 @@ class TestLinkedInConcurrentRefresh(BaseCase):
                     both_began.wait()  # so each reads the expired token, whichever refreshes first
                     client = profile._get_client()
                     outcome[name] = client.get_me()["id"]  # the token this worker got works
-                    cr.commit()  # pylint: disable=invalid-commit - the worker's transaction, as the cron's
+                    # the worker's transaction, as the cron's
+                    cr.commit()  # pylint: disable=invalid-commit
             except Exception as exc:  # noqa: BLE001 - reported below
                 outcome[name] = f"{type(exc).__name__}: {exc}"
 
