@@ -86,7 +86,7 @@ class LinkedInAdAccount(models.Model):
     def _record_sync_outcome(self, run, date_start):
         """Record how the run went: state, error and back-off on the account, a log line for the user."""
         self.ensure_one()
-        error, now = run.error, fields.Datetime.now()
+        error, now = run.error, self._linkedin_now()
         self._add_lead_counts(run)
         vals = {"last_sync_date": now}
         if error:

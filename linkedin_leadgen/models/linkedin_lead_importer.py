@@ -42,6 +42,7 @@ CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently wait
 DEFAULT_BACKFILL_DAYS = 365
 MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response kept in the sync log (administrators only)
 MAX_REJECTED = 50  # unbindable responses kept per run
+_END = object()  # end of a listing (None is an element LinkedIn may send)
 
 
 class LinkedInLeadImporter(models.AbstractModel):
@@ -168,7 +169,7 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     @api.model
     def _get_accounts_to_sync(self):
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         accounts = (
             self.env["linkedin.ad.account"]
             .sudo()
@@ -254,7 +255,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                 return window
             except (ValueError, KeyError, TypeError):
                 _logger.warning("LinkedIn ad account %s: unreadable sync cursor, starting over", account.linkedin_id)
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         if account.sync_watermark:
             start = account.sync_watermark - OVERLAP
         else:
@@ -273,11 +274,21 @@ class LinkedInLeadImporter(models.AbstractModel):
             account.linkedin_id,
             start_ms=window["start_ms"],
             end_ms=window["end_ms"],
+            count=self._linkedin_param_int("linkedin_leadgen.page_size", li.PAGE_SIZE, minimum=1, maximum=1000),
             start=window["offset"],
             position=position,
         )
         batch = []
-        for response in responses:
+        while True:
+            try:
+                response = next(responses, _END)
+            except li.LinkedInError:
+                # LinkedIn failed in the middle of a batch: what it sent is kept, the retry resumes after it
+                if batch:
+                    self._store_batch(run, batch, {**window, "offset": position["next"], "total": position["total"]})
+                raise
+            if response is _END:
+                break
             batch.append(response)
             if len(batch) >= batch_size:
                 self._store_batch(run, batch, {**window, "offset": position["next"], "total": position["total"]})

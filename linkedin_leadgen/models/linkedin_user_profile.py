@@ -23,6 +23,7 @@ OAUTH_STATE_MAX_AGE = 3600
 OAUTH_RETURN_KEY = "linkedin_leadgen_oauth_return"
 TOKEN_WARNING_DAYS = 14
 CLIENT_MAX_RETRIES = 4
+CLIENT_TIMEOUT = 30  # seconds LinkedIn has to answer a call (system parameter linkedin_leadgen.client_timeout)
 MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
 # Written by the connection itself (authorization, account discovery, sync), never by a salesperson's
 # hand: linking an ad account to one's own profile would make the sync use the wrong LinkedIn grant.
@@ -395,6 +396,7 @@ class LinkedInUserProfile(models.Model):
             version=params["version"],
             # the client's own bounded retries of a passing error, waited on the clock
             max_retries=self._linkedin_param_int("linkedin_leadgen.client_max_retries", CLIENT_MAX_RETRIES),
+            timeout=self._linkedin_param_int("linkedin_leadgen.client_timeout", CLIENT_TIMEOUT, minimum=1),
             sleep=self._linkedin_clock().sleep,
             **kwargs,
         )
