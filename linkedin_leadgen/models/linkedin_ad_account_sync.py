@@ -90,7 +90,9 @@ class LinkedInAdAccount(models.Model):
         self._add_lead_counts(run)
         vals = {"last_sync_date": now}
         if error:
-            failures = self.sync_failure_count + 1
+            # a run that imported something before it failed starts the back-off over: waits of an hour
+            # after many such runs would hold back an account LinkedIn serves, only unreliably
+            failures = 1 if run.fetched else self.sync_failure_count + 1
             retry_in = self._linkedin_retry_delay(error, failures)
             vals.update(
                 sync_state="backlog" if isinstance(error, li.ThrottledError) else "error",
