@@ -208,8 +208,8 @@ class LinkedInEmulator:
                 self._faults.pop(endpoint, None)
 
     def random_faults(self, rate=0.3, seed=1, kinds=UNRELIABLE, **options):
-        """Make a share ``rate`` of the REST requests fail from now on, drawn with a seeded random generator,
-        each with one of ``kinds`` (429 with and without ``Retry-After``, 5xx, slow answers, broken and
+        """Make a share ``rate`` of the REST requests fail from now on, dealt at random (seeded) from decks of
+        20 requests so that the share holds over few requests, each with one of ``kinds`` (429 with and without ``Retry-After``, 5xx, slow answers, broken and
         truncated bodies by default); ``options`` as in :meth:`inject` (``retry_after``, ``delay``).
         ``random_faults(0)`` stops it; :meth:`fault_stats` tells what was injected."""
         unknown = set(kinds) - set(FAULTS)

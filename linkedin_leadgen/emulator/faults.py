@@ -43,9 +43,16 @@ class Fault:
                                          "404": "Not Found"}[self.kind], headers=headers).reply()  # fmt: skip
 
 
+DECK = 20  # random faults are dealt in decks of this many requests
+
+
 @dataclass
 class RandomFaults:
-    """Seeded random faults: each REST request fails with probability ``rate``, with one of ``kinds``."""
+    """Seeded random faults: a share ``rate`` of the REST requests fails, with one of ``kinds``.
+
+    The failing requests are dealt from shuffled decks of :data:`DECK` requests holding ``rate * DECK``
+    faults each: which requests fail is random, the share is ``rate`` however few requests a test makes.
+    """
 
     rate: float
     rng: object
@@ -53,10 +60,15 @@ class RandomFaults:
     options: dict = field(default_factory=dict)
     requests: int = 0
     injected: dict = field(default_factory=dict)
+    deck: list = field(default_factory=list)
 
     def draw(self):
         self.requests += 1
-        if self.rng.random() >= self.rate:
+        if not self.deck:
+            faults = round(self.rate * DECK)
+            self.deck = [True] * faults + [False] * (DECK - faults)
+            self.rng.shuffle(self.deck)
+        if not self.deck.pop():
             return None
         kind = self.rng.choice(self.kinds)
         self.injected[kind] = self.injected.get(kind, 0) + 1
