@@ -209,9 +209,10 @@ class LinkedInEmulator:
 
     def random_faults(self, rate=0.3, seed=1, kinds=UNRELIABLE, **options):
         """Make a share ``rate`` of the REST requests fail from now on, dealt at random (seeded) from decks of
-        20 requests so that the share holds over few requests, each with one of ``kinds`` (429 with and without ``Retry-After``, 5xx, slow answers, broken and
-        truncated bodies by default); ``options`` as in :meth:`inject` (``retry_after``, ``delay``).
-        ``random_faults(0)`` stops it; :meth:`fault_stats` tells what was injected."""
+        20 requests so that the share holds over few requests, each with one of ``kinds`` (429 with and
+        without ``Retry-After``, 5xx, slow answers, broken and truncated bodies by default); ``options`` as in
+        :meth:`inject` (``retry_after``, ``delay``). ``random_faults(0)`` stops it; :meth:`fault_stats` tells
+        what was injected."""
         unknown = set(kinds) - set(FAULTS)
         if unknown:
             raise ValueError(f"unknown faults {sorted(unknown)}; choose from {', '.join(FAULTS)}")
