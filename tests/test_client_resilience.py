@@ -306,6 +306,42 @@ def test_offset_paging_follows_a_server_page_smaller_than_asked(emu):
     assert list(client.iter_offset("organizationAcls", "organizationAcls", {"q": "roleAssignee"})) == items
 
 
+def test_offset_paging_reads_past_a_short_page_without_total(emu):
+    """A page shorter than asked, without ``paging.total``, is not the end: only an empty page is."""
+    client = _client(emu)
+    items = list(range(25))
+    asked = []
+
+    def get(path, endpoint, params=None, **kwargs):
+        start = params["start"]
+        asked.append(start)
+        return {"elements": items[start : start + 7], "paging": {"start": start, "count": params["count"]}}
+
+    client.get = get
+    assert list(client.iter_offset("leadFormResponses", "leadFormResponses", {}, count=10)) == items
+    assert asked == [0, 7, 14, 21, 25]
+
+
+def test_offset_paging_steps_back_when_elements_were_removed(emu):
+    """``paging.total`` shrank by two between pages: two elements before the offset are gone and those after
+    moved back by two; the listing reads again from two earlier, so that none is skipped."""
+    client = _client(emu)
+    items = list(range(30))
+    position = {}
+
+    def get(path, endpoint, params=None, **kwargs):
+        start, count = params["start"], params["count"]
+        if start == 10 and 1 in items:
+            items.remove(1)  # deleted on LinkedIn while the first page was being imported
+            items.remove(2)
+        return {"elements": items[start : start + count], "paging": {"count": count, "total": len(items)}}
+
+    client.get = get
+    seen = list(client.iter_offset("leadFormResponses", "leadFormResponses", {}, count=10, position=position))
+    assert set(range(30)) - set(seen) == set(), "every element still there was read"
+    assert position == {"next": 28, "total": 28}
+
+
 def test_dmp_users_in_batches(emu):
     client = _client(emu)
     segment_id = client.create_dmp_segment(_account(emu), "Newsletter", "list-1")

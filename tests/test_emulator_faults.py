@@ -63,6 +63,39 @@ def test_slow_response(emu, api):
     assert time.monotonic() - started < 0.4
 
 
+def test_truncated_answer_after_the_request_was_processed(emu, api):
+    emu.inject("leadFormResponses", "truncated")
+    with pytest.raises((requests.exceptions.RequestException, ValueError)):  # urllib3 < 2 reads what came
+        api.session.get(emu.api_url + "/leadFormResponses?" + leads_query(emu), headers=api.headers(), timeout=5).json()
+    assert emu.requests("leadFormResponses")[-1]["status"] == 200, "LinkedIn did the work, the answer broke"
+    assert api.get("/leadFormResponses", leads_query(emu)).ok
+
+
+def test_fault_for_one_account(emu, api):
+    other = emu.data.accounts[1]["id"]
+    emu.inject("*", "day_limit", times=None, account=other)
+    assert api.get("/leadFormResponses", leads_query(emu)).ok, "another account's requests pass"
+    query = leads_query(emu).replace(str(emu.data.accounts[0]["id"]), str(other))
+    assert api.get("/leadFormResponses", query).status_code == 429
+
+
+def test_random_faults_are_seeded(emu, api):
+    def run():
+        emu.clear_faults()
+        emu.random_faults(0.3, seed=5, kinds=("500", "429", "malformed"))
+        statuses = [api.get("/me").status_code for _i in range(200)]
+        return statuses, emu.fault_stats()
+
+    statuses, stats = run()
+    assert run() == (statuses, stats), "the same seed fails the same requests"
+    assert stats["requests"] == 200
+    assert sum(stats["injected"].values()) == 60, "30 % of the requests, dealt at random"
+    assert set(stats["injected"]) == {"500", "429", "malformed"}
+    assert statuses.count(500) == stats["injected"]["500"]
+    emu.random_faults(0)
+    assert {api.get("/me").status_code for _i in range(20)} == {200}
+
+
 def test_token_faults_mid_run(emu, api):
     emu.inject("leadFormResponses", "expire_token")
     assert api.get("/me").ok

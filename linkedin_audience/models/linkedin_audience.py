@@ -407,7 +407,7 @@ class LinkedInAudience(models.Model):
             {
                 "segment_id": segment_id,
                 "source_segment_id": source_segment_id,
-                "segment_created_at": fields.Datetime.now(),
+                "segment_created_at": self._linkedin_now(),
                 "state": "uploading",
             }
         )
@@ -461,7 +461,7 @@ class LinkedInAudience(models.Model):
             destination = {}
         status = destination.get("status")
         status = status.strip().upper()[:64] if isinstance(status, str) else ""
-        vals = {"linkedin_status": status or False, "last_status_date": fields.Datetime.now()}
+        vals = {"linkedin_status": status or False, "last_status_date": self._linkedin_now()}
         # a count that is no number is not taken: the last one read stays
         for fname, key in (("matched_count", "matchedCount"), ("audience_size", "audienceSize")):
             count = _linkedin_count(destination.get(key, 0))

@@ -12,7 +12,7 @@ member rows are marked only once LinkedIn answered (a repeated ADD or REMOVE is 
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 from odoo.addons.linkedin_leadgen import linkedin as li
@@ -50,7 +50,7 @@ class LinkedInAudience(models.Model):
         self.ensure_one()
         pending = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
         vals = {
-            "last_check_date": fields.Datetime.now(),
+            "last_check_date": self._linkedin_now(),
             "upload_pending": bool(pending),
             "upload_total": pending,
             "upload_done": 0,
@@ -203,7 +203,7 @@ class LinkedInAudience(models.Model):
                 "batch_count": number,
                 "contact_sent_count": max(0, self.contact_sent_count + recorded.added - recorded.removed),
                 "contact_failed_count": self.contact_failed_count + recorded.refused,
-                "last_upload_date": fields.Datetime.now(),
+                "last_upload_date": self._linkedin_now(),
                 "upload_attempts": 0,
                 "upload_retry_at": False,
             }
@@ -244,7 +244,7 @@ class LinkedInAudience(models.Model):
         Returns the wait before the next attempt (a ``timedelta``), or None when the upload stops.
         """
         self.ensure_one()
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         if isinstance(error, li.NotFoundError):
             if self.segment_created_at and now - self.segment_created_at < SEGMENT_NOT_FOUND_WINDOW:
                 # LinkedIn is still setting up the new segment: not an error, just wait
@@ -285,7 +285,7 @@ class LinkedInAudience(models.Model):
         waiting = self.filtered(lambda a: a.active and a._is_uploading())
         if not waiting:
             return
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         if waiting.filtered(lambda a: not a.upload_retry_at or a.upload_retry_at <= now):
             self._linkedin_trigger_cron(CRON_SYNC)
         else:
@@ -324,7 +324,7 @@ class LinkedInAudience(models.Model):
         The cron triggers itself again while work remains, so a crash loses at most the batch in flight.
         Returns the remaining work it reported (0: nothing to do now).
         """
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         audience = self._linkedin_pick_locked(self._upload_ready_domain(now), order=PICK_ORDER)
         if audience:
             try:
@@ -379,7 +379,7 @@ class LinkedInAudience(models.Model):
         Nothing done means nothing left to run at once: audiences waiting for their next attempt get the
         cron woken at that time instead.
         """
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         batch_size = self._get_batch_size()
         remaining = 0
         for audience in self.search(self._upload_ready_domain(now)):
@@ -405,7 +405,7 @@ class LinkedInAudience(models.Model):
         """Status cron: read status and counts of the audiences, oldest check first, in chunks."""
         domain = [("segment_id", "!=", False), ("state", "!=", "expired")]
         audiences = self.search(domain, order="last_status_date asc nulls first, id", limit=limit)
-        stale_before = fields.Datetime.now() - timedelta(minutes=30)
+        stale_before = self._linkedin_now() - timedelta(minutes=30)
         done = 0
         for audience in audiences:
             if audience.last_status_date and audience.last_status_date > stale_before:
@@ -417,7 +417,7 @@ class LinkedInAudience(models.Model):
                 # one audience's problem (even an answer that cannot be read) never stops the others
                 _logger.info("LinkedIn audience %s: status not refreshed: %s", audience.id, exc)
                 audience.write(
-                    {"last_status_date": fields.Datetime.now(), "last_error": self._linkedin_error_message(exc)}
+                    {"last_status_date": self._linkedin_now(), "last_error": self._linkedin_error_message(exc)}
                 )
             done += 1
         remaining = self.search_count(

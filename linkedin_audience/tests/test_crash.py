@@ -139,13 +139,13 @@ class HoldingEmulator(LinkedInEmulator):
         self.batch_taken = threading.Event()
         super().__init__(**kwargs)
 
-    def take_fault(self, endpoint):
+    def take_fault(self, endpoint, target=""):
         if endpoint == USERS:
             self.batches_received += 1
             if self.batches_received == self.hold_at:
                 self.inject(USERS, "slow", delay=HOLD_SECONDS)
                 self.batch_held.set()
-        return super().take_fault(endpoint)
+        return super().take_fault(endpoint, target)
 
     def record(self, req, reply, endpoint):
         result = super().record(req, reply, endpoint)

@@ -1,6 +1,7 @@
 """``LinkedInEmulator``: LinkedIn's OAuth and REST APIs on one loopback HTTP server, for tests and demos."""
 
 import json
+import random
 import threading
 import time
 from collections import Counter, deque
@@ -8,7 +9,7 @@ from collections import Counter, deque
 from . import webhooks
 from .base import LOOPBACK
 from .data import EmulatorData
-from .faults import FAULTS, Fault
+from .faults import FAULTS, UNRELIABLE, Fault, RandomFaults
 from .oauth import DEFAULT_SCOPES, TokenStore
 from .resources_dmp import SEGMENT_STATUSES, refresh_segment
 from .server import EmulatorHTTPServer, log_entry
@@ -23,7 +24,10 @@ class LinkedInEmulator:
     ``segment_delay`` (seconds BUILDING/UPDATING last), ``dmp_not_found_window`` (seconds ``/users``
     answers 404 after creation), ``dmp_rate_limit`` (per member and minute), ``match_rate``; flags
     ``cancel_next_login``, ``login_member``, ``refresh_tokens``, ``refresh_error``, ``newest_first``,
-    ``challenge_on_subscribe``, ``scope_change_revokes`` (a code granted for another scope set than the member's
+    ``challenge_on_subscribe``, ``short_pages`` and ``paging_total`` (finder pages of lead responses shorter
+    than asked although more follow, without ``paging.total``: API notes 1.4), ``after_page`` (a function
+    of ``(start, count)`` run after each such page, e.g. to delete leads between two pages),
+    ``scope_change_revokes`` (a code granted for another scope set than the member's
     previous grant revokes the member's earlier access tokens, API notes 2.2; ``issue_tokens()`` is exempt);
     ``daily_limits`` (endpoint -> calls per member and UTC day, then a day-limit
     429); ``clock_offset`` (seconds added to now); ``segment_archive_after`` (seconds a READY segment may go
@@ -105,6 +109,9 @@ class LinkedInEmulator:
             self.refresh_tokens = True
             self.refresh_error = "invalid_request"
             self.newest_first = True
+            self.short_pages = None  # leadFormResponses pages hold at most this many elements, more may follow
+            self.paging_total = True  # False: leadFormResponses pages carry no paging.total ("sometimes absent")
+            self.after_page = None  # function(start, count) called after each leadFormResponses page is served
             self.challenge_on_subscribe = False
             self.scope_change_revokes = True
             self.data = EmulatorData(self.seed, self.response_count, now_ms=int(time.time() * 1000))
@@ -182,7 +189,9 @@ class LinkedInEmulator:
         """Make the next ``times`` calls of ``endpoint`` ("*" for any) fail with ``fault`` (None: until cleared).
 
         Options: ``retry_after`` (seconds, a ``Retry-After`` header on "429_retry_after", "500" and "503"),
-        ``delay`` (seconds, for "slow"). :meth:`clear_faults` (or ``reset()``) drops the pending faults.
+        ``delay`` (seconds, for "slow"), ``account`` (only requests naming this ad account id).
+        "truncated" answers the request but cuts its answer's body and the connection halfway.
+        :meth:`clear_faults` (or ``reset()``) drops the pending faults.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
@@ -194,19 +203,43 @@ class LinkedInEmulator:
         with self.lock:
             if endpoint is None:
                 self._faults = {}
+                self._random = None
             else:
                 self._faults.pop(endpoint, None)
 
-    def take_fault(self, endpoint):
+    def random_faults(self, rate=0.3, seed=1, kinds=UNRELIABLE, **options):
+        """Make a share ``rate`` of the REST requests fail from now on, dealt at random (seeded) from decks of
+        20 requests so that the share holds over few requests, each with one of ``kinds`` (429 with and
+        without ``Retry-After``, 5xx, slow answers, broken and truncated bodies by default); ``options`` as in
+        :meth:`inject` (``retry_after``, ``delay``). ``random_faults(0)`` stops it; :meth:`fault_stats` tells
+        what was injected."""
+        unknown = set(kinds) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {sorted(unknown)}; choose from {', '.join(FAULTS)}")
+        with self.lock:
+            self._random = RandomFaults(rate, random.Random(seed), tuple(kinds), options) if rate else None
+
+    def fault_stats(self):
+        """``{"requests": REST requests drawn for, "injected": {kind: count}}`` of the random faults."""
+        with self.lock:
+            random_faults = self._random
+            if random_faults is None:
+                return {"requests": 0, "injected": {}}
+            return {"requests": random_faults.requests, "injected": dict(random_faults.injected)}
+
+    def take_fault(self, endpoint, target=""):
+        """The fault for a request to ``endpoint`` (``target``: its path and query), or None."""
         for key in (endpoint, "*"):
             queue = self._faults.get(key)
-            if endpoint and queue:
-                fault = queue[0]
+            fault = next((f for f in queue if f.applies(target)), None) if endpoint and queue else None
+            if fault:
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times <= 0:
-                        queue.pop(0)
+                        queue.remove(fault)
                 return fault
+        if self._random and endpoint and target.startswith("/rest/"):
+            return self._random.draw()
         return None
 
     # -- leads

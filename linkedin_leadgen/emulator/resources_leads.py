@@ -162,8 +162,14 @@ def lead_form_responses(emu, req, key=None):
         newest_first=emu.newest_first,
     )
     forms = {}  # a page holds many leads of few form versions: encode each form once
-    page = [render_lead(emu, lead, fields, forms) for lead in leads[start : start + count]]
-    return offset_envelope(page, start, count, len(leads))
+    served = count if emu.short_pages is None else min(count, emu.short_pages)
+    page = [render_lead(emu, lead, fields, forms) for lead in leads[start : start + served]]
+    envelope = offset_envelope(page, start, count, len(leads))
+    if not emu.paging_total:
+        del envelope["paging"]["total"]
+    if emu.after_page:
+        emu.after_page(start, count)
+    return envelope
 
 
 def _notification_owner(emu, req, owner):

@@ -102,7 +102,7 @@ def serve(emu, handler):
     req.captured = CapturedBody(req) if req.body else None
     endpoint, args = route(split.path)
     with emu.lock:
-        fault = emu.take_fault(endpoint)
+        fault = emu.take_fault(endpoint, f"{split.path}?{split.query}")
     if fault and fault.kind == "slow":
         emu.stopping.wait(fault.options.get("delay", 5))
     with emu.lock:
@@ -117,7 +117,7 @@ def serve(emu, handler):
             reply = ApiError(500, "Internal Server Error").reply()
         emu.record(req, reply, endpoint)
     _logger.info("%s %s -> %s", handler.command, split.path, reply.status)
-    _write(handler, reply)
+    _write(handler, reply, truncate=bool(fault and fault.kind == "truncated"))
 
 
 def _process(emu, req, endpoint, args, fault, url_length):
@@ -261,8 +261,14 @@ def log_entry(req, reply, endpoint):
     }  # fmt: skip
 
 
-def _write(handler, reply):
+def _write(handler, reply, truncate=False):
+    """Send ``reply``; ``truncate``: the request was processed but the connection breaks halfway through the
+    answer (all of the headers and half of the body, or nothing when it has no body)."""
     payload = reply.payload()
+    if truncate:
+        handler.close_connection = True
+        if not payload:
+            return
     try:
         handler.send_response(reply.status)
         if payload:
@@ -272,6 +278,6 @@ def _write(handler, reply):
         for name, value in reply.headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        handler.wfile.write(payload)
+        handler.wfile.write(payload[: len(payload) // 2] if truncate else payload)
     except (BrokenPipeError, ConnectionResetError):
         _logger.debug("client went away before the answer to %s", handler.path)

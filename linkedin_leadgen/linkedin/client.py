@@ -356,22 +356,34 @@ class LinkedInClient:
 
     # ------------------------------------------------------------ pagination
 
-    def iter_offset(self, path, endpoint, params=None, count=PAGE_SIZE, start=0):
+    def iter_offset(self, path, endpoint, params=None, count=PAGE_SIZE, start=0, position=None):
         """Yield the elements of an offset-paged finder (``start``/``count``), one page at a time.
 
-        ``start`` resumes a listing at an offset already read (a sync interrupted mid-window).
+        ``start`` resumes a listing at an offset already read (a sync interrupted mid-window). ``position``, a
+        dict, follows the listing for a caller that stores its own resume point: ``next`` is the offset after
+        the element last yielded, ``total`` the size LinkedIn last gave (pass it back when resuming).
+
+        Offsets move when LinkedIn removes elements between two pages (a lead deleted by its member): when
+        ``paging.total`` shrinks, the listing steps back by as many elements, so that none is skipped; the
+        few read twice are the caller's to recognize by id. ``paging.total`` is sometimes absent and a page
+        may hold fewer elements than asked: without a total only an empty page ends the listing.
         """
+        position = {} if position is None else position
+        known_total = position.get("total")
         while True:
             page = self.get(path, endpoint, {**(params or {}), "start": start, "count": count}) or {}
             elements = page.get("elements") or []
-            yield from elements
-            paging = page.get("paging") or {}
-            total = paging.get("total")
-            # a server that pages with less than we asked says so in paging.count: a short page ends the data
-            # only when it is shorter than that
-            page_size = min(count, paging.get("count") or count)
+            total = (page.get("paging") or {}).get("total")
+            total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            if start and total is not None and known_total is not None and total < known_total:
+                start, known_total = max(0, start - (known_total - total)), total
+                continue  # read again from where the elements after the removed ones now are
+            known_total = position["total"] = total
+            for index, element in enumerate(elements, 1):
+                position["next"] = start + index
+                yield element
             start += len(elements)
-            if not elements or (total is not None and start >= total) or (total is None and len(elements) < page_size):
+            if not elements or (total is not None and start >= total):
                 return
 
     def iter_cursor(self, path, endpoint, params=None, page_size=PAGE_SIZE):
@@ -448,11 +460,12 @@ class LinkedInClient:
         fields=LEAD_FIELDS,
         count=PAGE_SIZE,
         start=0,
+        position=None,
     ):
         """Lead form responses of an owner, optionally for one versioned form and a submission window.
 
         ``form_urn`` is a versioned form URN or a ``(form_id, version)`` pair; ``test_leads`` True gives only
-        test leads, False excludes them, None sends nothing.
+        test leads, False excludes them, None sends nothing; ``start`` and ``position`` as in :meth:`iter_offset`.
         """
         if isinstance(form_urn, tuple | list):
             form_urn = versioned_form_urn(*form_urn)
@@ -474,7 +487,9 @@ class LinkedInClient:
             "submittedAtTimeRange": time_range,
             "fields": Raw(fields) if fields else None,
         }
-        return self.iter_offset("leadFormResponses", "leadFormResponses", params, count=count, start=start)
+        return self.iter_offset(
+            "leadFormResponses", "leadFormResponses", params, count=count, start=start, position=position
+        )
 
     def get_lead_form_response(self, response_id, fields=LEAD_FIELDS):
         """One lead by id (the part after ``urn:li:leadGenFormResponse:``; a full URN is accepted)."""

@@ -86,11 +86,13 @@ class LinkedInAdAccount(models.Model):
     def _record_sync_outcome(self, run, date_start):
         """Record how the run went: state, error and back-off on the account, a log line for the user."""
         self.ensure_one()
-        error, now = run.error, fields.Datetime.now()
+        error, now = run.error, self._linkedin_now()
         self._add_lead_counts(run)
         vals = {"last_sync_date": now}
         if error:
-            failures = self.sync_failure_count + 1
+            # a run that imported something before it failed starts the back-off over: waits of an hour
+            # after many such runs would hold back an account LinkedIn serves, only unreliably
+            failures = 1 if run.fetched else self.sync_failure_count + 1
             retry_in = self._linkedin_retry_delay(error, failures)
             vals.update(
                 sync_state="backlog" if isinstance(error, li.ThrottledError) else "error",

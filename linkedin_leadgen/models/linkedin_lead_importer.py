@@ -42,6 +42,7 @@ CRON_MIN_INTERVAL = timedelta(minutes=5)  # an account synced this recently wait
 DEFAULT_BACKFILL_DAYS = 365
 MAX_SHOWN_PAYLOAD = 4000  # characters of an unbindable response kept in the sync log (administrators only)
 MAX_REJECTED = 50  # unbindable responses kept per run
+_END = object()  # end of a listing (None is an element LinkedIn may send)
 
 
 class LinkedInLeadImporter(models.AbstractModel):
@@ -168,7 +169,7 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     @api.model
     def _get_accounts_to_sync(self):
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         accounts = (
             self.env["linkedin.ad.account"]
             .sudo()
@@ -240,47 +241,62 @@ class LinkedInLeadImporter(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _get_window(self, account):
-        """The time window being imported: ``dict(start_ms, end_ms, offset)``.
+        """The time window being imported: ``dict(start_ms, end_ms, offset, total)``.
 
-        A window is fixed when it starts (its end is "now" then), so the set of leads in it is stable
-        and an offset into it is a safe resume point, stored with each batch in ``sync_cursor``.
+        A window is fixed when it starts (its end is "now" then), so the set of leads in it only shrinks
+        (leads deleted on LinkedIn) and an offset into it, with the window's size LinkedIn gave then, is a
+        safe resume point, stored with each batch in ``sync_cursor`` (the client steps back when it shrank).
         """
         if account.sync_cursor:
             try:
                 cursor = json.loads(account.sync_cursor)
-                return {key: int(cursor[key]) for key in ("start_ms", "end_ms", "offset")}
+                window = {key: int(cursor[key]) for key in ("start_ms", "end_ms", "offset")}
+                window["total"] = int(cursor["total"]) if cursor.get("total") is not None else None
+                return window
             except (ValueError, KeyError, TypeError):
                 _logger.warning("LinkedIn ad account %s: unreadable sync cursor, starting over", account.linkedin_id)
-        now = fields.Datetime.now()
+        now = self._linkedin_now()
         if account.sync_watermark:
             start = account.sync_watermark - OVERLAP
         else:
             days = self._linkedin_param_int("linkedin_leadgen.backfill_days", DEFAULT_BACKFILL_DAYS, minimum=1)
             start = now - timedelta(days=days)
         end_ms = int(self._linkedin_clock().time() * 1000)
-        return {"start_ms": li.datetime_to_ms(start), "end_ms": end_ms, "offset": 0}
+        return {"start_ms": li.datetime_to_ms(start), "end_ms": end_ms, "offset": 0, "total": None}
 
     def _pull(self, run, deadline):
         """Read the window's responses page by page (resuming at the stored offset) and store them in batches."""
         account, clock = run.account, self._linkedin_clock()
         batch_size = self._linkedin_param_int("linkedin_leadgen.batch_size", BATCH_SIZE, minimum=1)
         window = self._get_window(account)
-        offset = window["offset"]
+        position = {"next": window["offset"], "total": window["total"]}
         responses = run.client.iter_lead_form_responses(
-            account.linkedin_id, start_ms=window["start_ms"], end_ms=window["end_ms"], start=offset
+            account.linkedin_id,
+            start_ms=window["start_ms"],
+            end_ms=window["end_ms"],
+            count=self._linkedin_param_int("linkedin_leadgen.page_size", li.PAGE_SIZE, minimum=1, maximum=1000),
+            start=window["offset"],
+            position=position,
         )
         batch = []
-        for response in responses:
+        while True:
+            try:
+                response = next(responses, _END)
+            except li.LinkedInError:
+                # LinkedIn failed in the middle of a batch: what it sent is kept, the retry resumes after it
+                if batch:
+                    self._store_batch(run, batch, {**window, "offset": position["next"], "total": position["total"]})
+                raise
+            if response is _END:
+                break
             batch.append(response)
             if len(batch) >= batch_size:
-                offset += len(batch)
-                self._store_batch(run, batch, {**window, "offset": offset})
+                self._store_batch(run, batch, {**window, "offset": position["next"], "total": position["total"]})
                 batch = []
                 if deadline and clock.monotonic() >= deadline:
                     run.backlog = True
                     return
-        offset += len(batch)
-        self._store_batch(run, batch, {**window, "offset": offset}, final=True)
+        self._store_batch(run, batch, window, final=True)
 
     def _store_batch(self, run, responses, cursor, final=False):
         """Store a batch and move the account's resume point, in one savepoint (see :meth:`_store_responses`)."""

@@ -8,6 +8,8 @@ company, UTM source and medium, campaign), the partner found by e-mail and the n
 leads are decided here too.
 """
 
+import math
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -17,6 +19,7 @@ from .. import linkedin as li
 
 # Common ways members write a few countries.
 COUNTRY_ALIASES = (("usa", "us"), ("united states of america", "us"), ("uk", "gb"), ("england", "gb"))
+MAX_INTEGER = 2**31  # PostgreSQL integer columns
 TRUE_WORDS = ("1", "true", "yes", "y", "oui", "ja", "si", "sí")
 
 
@@ -102,7 +105,10 @@ class LinkedInLeadMapper(models.AbstractModel):
                 number = float(raw.replace(",", ".").replace(" ", ""))
             except ValueError:
                 return None
-            return int(number) if ttype == "integer" else number
+            # "nan", "inf", "1e400" are floats to Python but no amount: PostgreSQL would store NaN or Infinity
+            if not math.isfinite(number) or (ttype == "integer" and abs(number) >= MAX_INTEGER):
+                return None
+            return int(number) if ttype == "integer" else number + 0.0  # "-0" is 0
         if ttype == "boolean":
             return raw.casefold() in TRUE_WORDS
         if ttype == "date":

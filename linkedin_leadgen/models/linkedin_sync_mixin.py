@@ -71,6 +71,12 @@ class LinkedInSyncMixin(models.AbstractModel):
         """The clock of budgets and waits: the context's ``linkedin_clock`` (tests), else the system's."""
         return self.env.context.get("linkedin_clock") or li.SYSTEM_CLOCK
 
+    @api.model
+    def _linkedin_now(self):
+        """The clock's time as Odoo stores it (a naive UTC datetime, whole seconds): back-offs and pauses are
+        set and checked on it, so that on a test's clock they pass without real waiting."""
+        return li.epoch_to_datetime(self._linkedin_clock().time())
+
     # ------------------------------------------------------------------
     # Errors and back-off
     # ------------------------------------------------------------------
@@ -85,9 +91,8 @@ class LinkedInSyncMixin(models.AbstractModel):
         """
         exponential = min(RETRY_BASE * 2 ** min(max(failures, 1) - 1, 16), MAX_BACKOFF)
         if isinstance(error, li.DailyQuotaExceededError):
-            clock = self._linkedin_clock()
-            reset_at = error.reset_at or li.next_utc_midnight(clock.time())
-            return timedelta(seconds=max(60, reset_at - clock.time()))
+            now = int(self._linkedin_clock().time())  # whole seconds, as _linkedin_now(): a pause ends at 00:00
+            return timedelta(seconds=max(60, li.next_utc_midnight(now) - now))
         if isinstance(error, li.ThrottledError):
             return min(timedelta(seconds=error.retry_after), MAX_BACKOFF) if error.retry_after else exponential
         if getattr(error, "retryable", False) or isinstance(error, psycopg2.OperationalError):

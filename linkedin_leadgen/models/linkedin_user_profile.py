@@ -23,6 +23,7 @@ OAUTH_STATE_MAX_AGE = 3600
 OAUTH_RETURN_KEY = "linkedin_leadgen_oauth_return"
 TOKEN_WARNING_DAYS = 14
 CLIENT_MAX_RETRIES = 4
+CLIENT_TIMEOUT = 30  # seconds LinkedIn has to answer a call (system parameter linkedin_leadgen.client_timeout)
 MANAGER_GROUP = "linkedin_leadgen.group_linkedin_leadgen_manager"
 # Written by the connection itself (authorization, account discovery, sync), never by a salesperson's
 # hand: linking an ad account to one's own profile would make the sync use the wrong LinkedIn grant.
@@ -359,6 +360,17 @@ class LinkedInUserProfile(models.Model):
                 vals["refresh_token_expires_at"] = li.epoch_to_datetime(tokens.refresh_expires_at)
         self.sudo().write(vals)
 
+    def _store_refreshed_tokens(self, tokens):
+        """Store the tokens of a refresh, unless another worker is storing (or has just stored) its own refresh
+        of the same grant. LinkedIn neither rotates refresh tokens nor revokes the previous access token on a
+        refresh (API notes 2.3): that worker's tokens are as good as ours, and ours stay on this worker's
+        client. Writing the row anyway would fail this worker's transaction ("could not serialize access")."""
+        self.ensure_one()
+        if self._linkedin_try_lock():
+            self._store_tokens(tokens)
+        else:
+            _logger.info("LinkedIn profile %s: another worker refreshed its token at the same time", self.id)
+
     def _has_scopes(self, scopes):
         self.ensure_one()
         granted = set(li.split_scopes(self.sudo().scopes))
@@ -385,6 +397,7 @@ class LinkedInUserProfile(models.Model):
             version=params["version"],
             # the client's own bounded retries of a passing error, waited on the clock
             max_retries=self._linkedin_param_int("linkedin_leadgen.client_max_retries", CLIENT_MAX_RETRIES),
+            timeout=self._linkedin_param_int("linkedin_leadgen.client_timeout", CLIENT_TIMEOUT, minimum=1),
             sleep=self._linkedin_clock().sleep,
             **kwargs,
         )
@@ -408,7 +421,7 @@ class LinkedInUserProfile(models.Model):
         if profile.state != "connected":
             raise ReconnectRequired(self._reconnect_message(), profile_id=self.id, reason=profile.last_error)
         client = self._new_client(self._get_linkedin_params(), tokens_from=profile)
-        client.on_tokens = profile._store_tokens
+        client.on_tokens = profile._store_refreshed_tokens
         expires_at = li.datetime_to_epoch(profile.token_expires_at)
         if expires_at and expires_at <= time.time() + 60:
             if not profile.refresh_token:

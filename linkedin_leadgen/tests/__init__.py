@@ -16,3 +16,5 @@ from . import test_tours
 from . import test_lead_source
 from . import test_settings_form
 from . import test_dashboard
+from . import test_linkedin_data
+from . import test_concurrent_refresh
