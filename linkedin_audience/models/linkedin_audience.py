@@ -43,6 +43,7 @@ ENGINE_FIELDS = frozenset(
         "linkedin_status",
         "segment_created_at",
         "upload_pending",
+        "changes_logged",
         "upload_total",
         "upload_done",
         "upload_cursor",
@@ -138,6 +139,12 @@ class LinkedInAudience(models.Model):
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
     last_status_date = fields.Datetime(string="Last Status Check", readonly=True, copy=False)
     last_check_date = fields.Datetime(string="Last Change Check", readonly=True, copy=False)
+    changes_logged = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The list's changes since the last check are logged: the next check compares only them with "
+        "what LinkedIn holds, not the whole list.",
+    )
     last_error = fields.Text(readonly=True, copy=False)
     segment_created_at = fields.Datetime(readonly=True, copy=False)
     # Upload in progress (batch after batch; resumable)

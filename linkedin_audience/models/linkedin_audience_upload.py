@@ -51,6 +51,7 @@ class LinkedInAudience(models.Model):
         pending = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
         vals = {
             "last_check_date": fields.Datetime.now(),
+            "changes_logged": True,  # from now on (the plan consumed what was logged until now)
             "upload_pending": bool(pending),
             "upload_total": pending,
             "upload_done": 0,

@@ -5,3 +5,4 @@ from . import test_crash
 from . import test_throttle
 from . import test_authorize
 from . import test_hostile
+from . import test_incremental
