@@ -103,8 +103,9 @@ class LinkedInAudienceMember(models.Model):
         )
 
     @api.model
-    def _next_batch(self, audience, limit, details=False):
-        """The next ``limit`` pending changes of ``audience`` after its ``upload_cursor``, as DMP elements.
+    def _next_batch(self, audience, limit, details=False, after=None):
+        """The next ``limit`` pending changes of ``audience`` after its ``upload_cursor`` (or the row id
+        ``after``), as DMP elements.
 
         Keyset pagination in id order: constant cost per batch; ``ORDER BY audience_id, id`` follows the
         ``(audience_id, id)`` index exactly, whatever the statistics. ``details``: the ADD elements carry
@@ -129,7 +130,7 @@ class LinkedInAudienceMember(models.Model):
             joins=joins,
             audience=audience.id,
             pending=PENDING_STATES,
-            cursor=audience.upload_cursor,
+            cursor=audience.upload_cursor if after is None else after,
             limit=limit,
         )
         self.env.cr.execute(query)
@@ -162,17 +163,19 @@ class LinkedInAudienceMember(models.Model):
         failed_ids = [batch.member_ids[refusal.index] for refusal in answer.refused]
         failed_errors = [self._refusal_reason(refusal)[:ERROR_MAX_LENGTH] for refusal in answer.refused]
         cr = self.env.cr
-        for state, ids in (("sent", added), ("removed", removed)):
-            if ids:
-                cr.execute(
-                    SQL(
-                        "UPDATE linkedin_audience_member SET state = %s, batch_id = %s, error = NULL "
-                        "WHERE id = ANY(%s)",
-                        state,
-                        batch_number,
-                        ids,
-                    )
+        if added or removed:
+            # one statement for both: a pending row's state says what it asked LinkedIn
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE linkedin_audience_member
+                       SET state = CASE state WHEN 'to_add' THEN 'sent' ELSE 'removed' END, batch_id = %s, error = NULL
+                     WHERE id = ANY(%s)
+                    """,
+                    batch_number,
+                    added + removed,
                 )
+            )
         if failed_ids:
             cr.execute(
                 SQL(
