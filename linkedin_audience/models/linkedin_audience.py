@@ -273,6 +273,7 @@ class LinkedInAudience(models.Model):
         for audience in self:
             audience._check_can_upload()
         deadline = self._upload_deadline()
+        planned = {}
         for audience in self:
             if not audience._linkedin_try_lock():
                 raise UserError(
@@ -280,8 +281,7 @@ class LinkedInAudience(models.Model):
                         "The audience %(name)s is being uploaded right now; try again in a minute.", name=audience.name
                     )
                 )
-            audience._plan_upload(retry_failed=True)
-        planned = {audience: audience._pending_counts() for audience in self}
+            planned[audience] = audience._plan_upload(retry_failed=True)
         self._upload_within(deadline)
         return self._upload_notification(planned)
 

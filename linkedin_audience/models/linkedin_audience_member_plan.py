@@ -8,8 +8,6 @@ from odoo.tools import SQL
 
 from odoo.addons.linkedin_leadgen.linkedin import hash_email
 
-from .linkedin_audience_member import PENDING_STATES
-
 # Fresh statistics past this many new rows, or PostgreSQL plans the anti-joins and batch queries of a big
 # list as nested loops (minutes instead of seconds).
 ANALYZE_AFTER_ROWS = 1000
@@ -125,6 +123,22 @@ class LinkedInAudienceMember(models.Model):
         return {"eligible": eligible, "opt_out": opt_out, "blacklisted": blacklisted, "invalid": invalid}
 
     @api.model
+    def _count_eligible_up_to(self, mailing_list_id, limit):
+        """The distinct addresses of the list that may be sent, counted up to ``limit``: what
+        :meth:`_count_list_contacts` counts, read only until ``limit`` of them (a big list is not counted)."""
+        self.env.flush_all()
+        fetch = limit
+        while True:
+            self.env.cr.execute(
+                SQL("%s LIMIT %s", self._eligible_contacts_query(mailing_list_id, SQL("c.email_normalized")), fetch)
+            )
+            rows = self.env.cr.fetchall()
+            distinct = len({row[0] for row in rows})
+            if distinct >= limit or len(rows) < fetch:
+                return min(distinct, limit)
+            fetch *= 8  # many contacts share addresses: read further
+
+    @api.model
     def _wanted_query(self, mailing_list_id, changed_only=False):
         """``SELECT email_hash, contact_id`` of the list's ASCII addresses hashed in PostgreSQL, one row per
         hash (the oldest contact stands for the others), in hash order."""
@@ -194,7 +208,8 @@ class LinkedInAudienceMember(models.Model):
 
     @api.model
     def _plan_changes(self, audience, retry_failed=False):
-        """Mark in SQL what LinkedIn must add to and remove from ``audience``; return the pending count.
+        """Mark in SQL what LinkedIn must add to and remove from ``audience``; return the pending changes,
+        ``(to add, to remove)``.
 
         ADD: contacts of the list not in the audience yet, re-subscribed ones (and refused ones with
         ``retry_failed``); REMOVE: contacts that left the list, opted out or were blacklisted. Everything
@@ -248,10 +263,10 @@ class LinkedInAudienceMember(models.Model):
             extra=SQL(", %s, 'to_add'", audience.id),
         )
         if non_ascii:
-            pending = self._count_pending(audience)
+            pending = self._count_pending(audience)[0]
         if pending > ANALYZE_AFTER_ROWS:
             cr.execute("ANALYZE linkedin_audience_member")
-        return pending
+        return pending, 0
 
     @api.model
     def _consume_logged_changes(self, audience):
@@ -293,13 +308,15 @@ class LinkedInAudienceMember(models.Model):
                          UNION ALL
                         SELECT c.email_normalized FROM linkedin_audience_member m
                           JOIN mailing_contact c ON c.id = m.mailing_contact_ref
-                         WHERE m.audience_id = %(audience)s AND m.state = 'failed'
+                         WHERE %(refused)s AND m.audience_id = %(audience)s AND m.state = 'failed'
                            AND (%(retry)s OR COALESCE(m.refusal_count, 0) <= %(retries)s)) e
                  WHERE e.email IS NOT NULL
                 """,
                 key=_email_key(SQL("e.email")),
                 audience=audience.id,
                 retry=bool(retry_failed),
+                # LinkedIn refused none: no need to read the whole audience for them
+                refused=bool(audience.contact_failed_count),
                 retries=MAX_REFUSAL_RETRIES,
             )
         )
@@ -328,9 +345,12 @@ class LinkedInAudienceMember(models.Model):
     @api.model
     def _plan_differences(self, audience, retry_failed, changed_only=False):
         """Mark the differences between ``linkedin_audience_wanted`` and what was sent; return the pending
-        count. ``changed_only``: only for the hashes of ``linkedin_audience_changed`` (the wanted table holds
+        changes ``(to add, to remove)``. ``changed_only``: only for the hashes of ``linkedin_audience_changed`` (the wanted table holds
         those only; the rows of other hashes keep their state)."""
         cr = self.env.cr
+        # rows pending before (an upload not finished, or stopped): counted again at the end; else the
+        # statements below count what they mark
+        had_pending = audience.upload_pending or audience.state in ("uploading", "failed")
         back_states = ["removed", "to_remove"] + (["failed"] if retry_failed else [])
         # contacts wanted again (re-subscribed, un-blacklisted, back in the list; refused ones on demand, or
         # by the scheduled check while LinkedIn refused them at most MAX_REFUSAL_RETRIES times)
@@ -348,6 +368,7 @@ class LinkedInAudienceMember(models.Model):
                 MAX_REFUSAL_RETRIES,
             )
         )
+        to_add = cr.rowcount
         # new contacts
         cr.execute(
             SQL(
@@ -364,6 +385,7 @@ class LinkedInAudienceMember(models.Model):
                 audience=audience.id,
             )
         )
+        to_add += cr.rowcount
         if cr.rowcount > ANALYZE_AFTER_ROWS:
             cr.execute("ANALYZE linkedin_audience_member")
         # contacts no longer wanted (a pending ADD may have reached LinkedIn already: remove it too)
@@ -382,15 +404,10 @@ class LinkedInAudienceMember(models.Model):
                 changed_test,
             )
         )
-        return self._count_pending(audience)
+        return self._count_pending(audience) if had_pending else (to_add, cr.rowcount)
 
     @api.model
     def _count_pending(self, audience):
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM linkedin_audience_member WHERE audience_id = %s AND state IN %s",
-                audience.id,
-                PENDING_STATES,
-            )
-        )
-        return self.env.cr.fetchone()[0]
+        """``(to add, to remove)``: the pending rows of ``audience``."""
+        counts = self._count_by_state(audience)
+        return counts.get("to_add", 0), counts.get("to_remove", 0)

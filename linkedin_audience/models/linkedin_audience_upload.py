@@ -44,12 +44,13 @@ class LinkedInAudience(models.Model):
     # ------------------------------------------------------------------
 
     def _plan_upload(self, retry_failed=False):
-        """Work out what LinkedIn must add and remove since the last upload; return how many changes.
+        """Work out what LinkedIn must add and remove since the last upload; return ``(to add, to remove)``.
 
         ``retry_failed``: contacts LinkedIn refused before are sent again.
         """
         self.ensure_one()
-        pending = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
+        planned = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
+        pending = sum(planned)
         vals = {
             "last_check_date": fields.Datetime.now(),
             "changes_logged": True,  # from now on (the plan consumed what was logged until now)
@@ -63,17 +64,7 @@ class LinkedInAudience(models.Model):
         if pending:
             vals.update(state="uploading", last_error=False)
         self.sudo().write(vals)
-        return pending
-
-    def _pending_counts(self):
-        """``(to add, to remove)``: the changes the current upload still has to send."""
-        self.ensure_one()
-        counts = dict(
-            self.env["linkedin.audience.member"]._read_group(
-                [("audience_id", "=", self.id), ("state", "in", ("to_add", "to_remove"))], ["state"], ["__count"]
-            )
-        )
-        return counts.get("to_add", 0), counts.get("to_remove", 0)
+        return planned
 
     def _upload_notification(self, planned):
         """The notification of "Update now": what each audience had to send and what was sent."""
@@ -225,7 +216,8 @@ class LinkedInAudience(models.Model):
         """Record LinkedIn's answer to ``batch`` on its member rows and on the audience's counters."""
         number = self.batch_count + 1
         recorded = self.env["linkedin.audience.member"]._record_results(self, batch, results, number)
-        self.sudo().write(
+        # counters only, none of them tracked: no tracking work on every batch
+        self.sudo().with_context(mail_notrack=True).write(
             {
                 "upload_cursor": batch.member_ids[-1],
                 "upload_done": self.upload_done + len(batch.member_ids),
