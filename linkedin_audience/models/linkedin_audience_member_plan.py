@@ -345,8 +345,8 @@ class LinkedInAudienceMember(models.Model):
     @api.model
     def _plan_differences(self, audience, retry_failed, changed_only=False):
         """Mark the differences between ``linkedin_audience_wanted`` and what was sent; return the pending
-        changes ``(to add, to remove)``. ``changed_only``: only for the hashes of ``linkedin_audience_changed`` (the wanted table holds
-        those only; the rows of other hashes keep their state)."""
+        changes ``(to add, to remove)``. ``changed_only``: only for the hashes of ``linkedin_audience_changed``
+        (the wanted table holds those only; the rows of other hashes keep their state)."""
         cr = self.env.cr
         # rows pending before (an upload not finished, or stopped): counted again at the end; else the
         # statements below count what they mark
