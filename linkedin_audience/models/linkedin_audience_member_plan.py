@@ -11,6 +11,7 @@ from odoo.addons.linkedin_leadgen.linkedin import hash_email
 # Fresh statistics past this many new rows, or PostgreSQL plans the anti-joins and batch queries of a big
 # list as nested loops (minutes instead of seconds).
 ANALYZE_AFTER_ROWS = 1000
+ANALYZE_AFTER_RATIO = 0.1
 HASH_CHUNK = 10000  # non-ASCII addresses hashed in Python and inserted per chunk
 MAX_REFUSAL_RETRIES = 3  # times the scheduled check sends a contact LinkedIn refused again (a click sends all)
 # A check compares the whole list again (instead of the logged changes only) past this many logged changes,
@@ -59,7 +60,7 @@ class LinkedInAudienceMember(models.Model):
         This query chooses what is sent, and the wizard counts with it. ``ascii_only``: True for the
         addresses in ASCII only (where PostgreSQL's ``lower()`` and Python's agree, so a hash computed in
         SQL equals ``hash_email``), False for the others only (rare, hashed in Python), None for all.
-        ``changed_only``: only the contacts whose address is in ``linkedin_audience_changed`` (see
+        ``changed_only``: only the contacts of ``linkedin_audience_changed_contacts`` (see
         :meth:`_create_changed_table`).
         """
         left_out = self._left_out_conditions()
@@ -73,9 +74,7 @@ class LinkedInAudienceMember(models.Model):
             )
         changed_test = SQL("TRUE")
         if changed_only:
-            changed_test = SQL(
-                "%s IN (SELECT email_key FROM linkedin_audience_changed)", _email_key(SQL("c.email_normalized"))
-            )
+            changed_test = SQL("c.id IN (SELECT id FROM linkedin_audience_changed_contacts)")
         return SQL(
             """
             SELECT %(select)s
@@ -235,7 +234,7 @@ class LinkedInAudienceMember(models.Model):
             self._create_wanted_table(audience.mailing_list_id.id, changed_only=changed_only)
             pending = self._plan_differences(audience, retry_failed, changed_only=changed_only)
             cr.execute("DROP TABLE linkedin_audience_wanted")
-            cr.execute("DROP TABLE IF EXISTS linkedin_audience_changed")
+            cr.execute("DROP TABLE IF EXISTS linkedin_audience_changed, linkedin_audience_changed_contacts")
         cr.execute("DROP TABLE linkedin_audience_logged")
         self.invalidate_model()
         return pending
@@ -289,7 +288,8 @@ class LinkedInAudienceMember(models.Model):
 
     @api.model
     def _create_changed_table(self, audience, retry_failed):
-        """Temporary table ``linkedin_audience_changed(email_key, email_hash)``: the addresses to compare again.
+        """Temporary tables ``linkedin_audience_changed(email_key, email_hash, email)``, the addresses to compare
+        again, and ``linkedin_audience_changed_contacts(id)``, the contacts that have them.
 
         Those the log names (a former address, a deleted contact's, a blacklisted one), the present
         addresses of the contacts it names, and those of the refused contacts the plan may send again.
@@ -341,6 +341,19 @@ class LinkedInAudienceMember(models.Model):
                 )
             )
         cr.execute("ANALYZE linkedin_audience_changed")
+        # the contacts that have these addresses (one pass over the contacts), so that the queries of the
+        # plan start from them
+        cr.execute("DROP TABLE IF EXISTS linkedin_audience_changed_contacts")
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE linkedin_audience_changed_contacts ON COMMIT DROP AS
+                SELECT c.id FROM mailing_contact c WHERE %s IN (SELECT email_key FROM linkedin_audience_changed)
+                """,
+                _email_key(SQL("c.email_normalized")),
+            )
+        )
+        cr.execute("ANALYZE linkedin_audience_changed_contacts")
 
     @api.model
     def _plan_differences(self, audience, retry_failed, changed_only=False):
@@ -386,7 +399,8 @@ class LinkedInAudienceMember(models.Model):
             )
         )
         to_add += cr.rowcount
-        if cr.rowcount > ANALYZE_AFTER_ROWS:
+        # statistics refreshed when the new rows change them (not for a few thousand in a million)
+        if cr.rowcount > max(ANALYZE_AFTER_ROWS, audience.contact_sent_count * ANALYZE_AFTER_RATIO):
             cr.execute("ANALYZE linkedin_audience_member")
         # contacts no longer wanted (a pending ADD may have reached LinkedIn already: remove it too)
         changed_test = SQL("TRUE")
