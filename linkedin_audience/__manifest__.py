@@ -13,6 +13,7 @@
     "installable": True,
     "depends": ["linkedin_leadgen", "mass_mailing"],
     "external_dependencies": {"python": ["requests_oauthlib"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/linkedin_audience_security.xml",
         "security/ir.model.access.csv",

@@ -44,6 +44,7 @@ ENGINE_FIELDS = frozenset(
         "linkedin_status",
         "segment_created_at",
         "upload_pending",
+        "changes_logged",
         "upload_total",
         "upload_done",
         "upload_cursor",
@@ -144,6 +145,12 @@ class LinkedInAudience(models.Model):
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
     last_status_date = fields.Datetime(string="Last Status Check", readonly=True, copy=False)
     last_check_date = fields.Datetime(string="Last Change Check", readonly=True, copy=False)
+    changes_logged = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The list's changes since the last check are logged: the next check compares only them with "
+        "what LinkedIn holds, not the whole list.",
+    )
     last_error = fields.Text(readonly=True, copy=False)
     segment_created_at = fields.Datetime(readonly=True, copy=False)
     # Upload in progress (batch after batch; resumable)
@@ -281,6 +288,7 @@ class LinkedInAudience(models.Model):
         for audience in self:
             audience._check_can_upload()
         deadline = self._upload_deadline()
+        planned = {}
         for audience in self:
             if not audience._linkedin_try_lock():
                 raise UserError(
@@ -288,8 +296,7 @@ class LinkedInAudience(models.Model):
                         "The audience %(name)s is being uploaded right now; try again in a minute.", name=audience.name
                     )
                 )
-            audience._plan_upload(retry_failed=True)
-        planned = {audience: audience._pending_counts() for audience in self}
+            planned[audience] = audience._plan_upload(retry_failed=True)
         self._upload_within(deadline)
         return self._upload_notification(planned)
 

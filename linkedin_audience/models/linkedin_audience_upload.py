@@ -10,6 +10,7 @@ member rows are marked only once LinkedIn answered (a repeated ADD or REMOVE is 
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from odoo import api, models
@@ -43,14 +44,16 @@ class LinkedInAudience(models.Model):
     # ------------------------------------------------------------------
 
     def _plan_upload(self, retry_failed=False):
-        """Work out what LinkedIn must add and remove since the last upload; return how many changes.
+        """Work out what LinkedIn must add and remove since the last upload; return ``(to add, to remove)``.
 
         ``retry_failed``: contacts LinkedIn refused before are sent again.
         """
         self.ensure_one()
-        pending = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
+        planned = self.env["linkedin.audience.member"]._plan_changes(self, retry_failed)
+        pending = sum(planned)
         vals = {
             "last_check_date": self._linkedin_now(),
+            "changes_logged": True,  # from now on (the plan consumed what was logged until now)
             "upload_pending": bool(pending),
             "upload_total": pending,
             "upload_done": 0,
@@ -61,17 +64,7 @@ class LinkedInAudience(models.Model):
         if pending:
             vals.update(state="uploading", last_error=False)
         self.sudo().write(vals)
-        return pending
-
-    def _pending_counts(self):
-        """``(to add, to remove)``: the changes the current upload still has to send."""
-        self.ensure_one()
-        counts = dict(
-            self.env["linkedin.audience.member"]._read_group(
-                [("audience_id", "=", self.id), ("state", "in", ("to_add", "to_remove"))], ["state"], ["__count"]
-            )
-        )
-        return counts.get("to_add", 0), counts.get("to_remove", 0)
+        return planned
 
     def _upload_notification(self, planned):
         """The notification of "Update now": what each audience had to send and what was sent."""
@@ -136,24 +129,30 @@ class LinkedInAudience(models.Model):
             audience._run_upload(client, deadline=deadline, max_batches=1)
         self._schedule_cron()
 
-    def _run_upload(self, client, deadline=None, max_batches=None):
+    def _run_upload(self, client, deadline=None, max_batches=None, ahead=None):
         """Send batches until nothing is pending, the deadline passes or ``max_batches`` were sent.
 
         LinkedIn errors are recorded on the audience (with the next attempt time) instead of raised; a wait
-        that ends before the deadline is waited here. Returns the number of batches sent.
+        that ends before the deadline is waited here. ``ahead``: a dict that carries the batch read while
+        LinkedIn answered the previous one from call to call (see :meth:`_send_next_batch`). Returns the
+        number of batches sent.
         """
         self.ensure_one()
         clock = self._linkedin_clock()
+        ahead = {} if ahead is None else ahead
         sent = 0
         while self._is_uploading():
             if max_batches is not None and sent >= max_batches:
-                if not self.env["linkedin.audience.member"]._next_batch(self, 1).member_ids:
+                following = self._take_batch_ahead(ahead) or self.env["linkedin.audience.member"]._next_batch(self, 1)
+                if not following.member_ids:
                     self._finish_upload(client)
+                else:
+                    self._keep_batch_ahead(ahead, following)
                 break
             if deadline is not None and clock.monotonic() >= deadline:
                 break
             try:
-                if not self._send_next_batch(client, deadline=deadline):
+                if not self._send_next_batch(client, deadline=deadline, ahead=ahead):
                     break
                 sent += 1
             except li.PacingDeadlineExceeded:
@@ -168,17 +167,23 @@ class LinkedInAudience(models.Model):
                 clock.sleep(wait)
         return sent
 
-    def _send_next_batch(self, client, deadline=None):
+    def _send_next_batch(self, client, deadline=None, ahead=None):
         """Send the next batch of pending changes and record LinkedIn's answer.
+
+        While LinkedIn answers, the batch after it is read (its rows come after this batch's in id order,
+        and recording this batch changes none of them) and kept in ``ahead`` for the next call: the
+        database's time per batch is spent during the network's. Nothing of the next batch is sent before
+        this one is recorded, so a crash still re-sends at most the batch in flight.
 
         Returns False when nothing was pending (the upload is then finished), True otherwise. Raises
         :class:`~odoo.addons.linkedin_leadgen.linkedin.PacingDeadlineExceeded` when LinkedIn's per-minute
         limit leaves no room before ``deadline``.
         """
         self.ensure_one()
-        batch = self.env["linkedin.audience.member"]._next_batch(
-            self, self._get_batch_size(), details=self._sends_contact_details()
-        )
+        ahead = {} if ahead is None else ahead
+        Member = self.env["linkedin.audience.member"]
+        size, details = self._get_batch_size(), self._sends_contact_details()
+        batch = self._take_batch_ahead(ahead) or Member._next_batch(self, size, details=details)
         if not batch.member_ids:
             self._finish_upload(client)
             return False
@@ -188,15 +193,31 @@ class LinkedInAudience(models.Model):
             clock=self._linkedin_clock(),
             deadline=deadline,
         )
-        results = client.dmp_segment_users(self.segment_id, batch.elements)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkedin-audience-post") as pool:
+            answer = pool.submit(client.dmp_segment_users, self.segment_id, batch.elements)
+            following = Member._next_batch(self, size, details=details, after=batch.member_ids[-1])
+            results = answer.result()
         self._record_batch(batch, results)
+        self._keep_batch_ahead(ahead, following)
         return True
+
+    def _keep_batch_ahead(self, ahead, batch):
+        """Keep ``batch`` for the next send, valid while nobody else recorded a batch or planned again."""
+        ahead.update(batch=batch, cursor=self.upload_cursor, batch_count=self.batch_count)
+
+    def _take_batch_ahead(self, ahead):
+        """The batch kept by :meth:`_keep_batch_ahead` when still valid (else None); it is taken only once."""
+        batch = ahead.pop("batch", None)
+        if batch is None or (ahead.get("cursor"), ahead.get("batch_count")) != (self.upload_cursor, self.batch_count):
+            return None
+        return batch
 
     def _record_batch(self, batch, results):
         """Record LinkedIn's answer to ``batch`` on its member rows and on the audience's counters."""
         number = self.batch_count + 1
         recorded = self.env["linkedin.audience.member"]._record_results(self, batch, results, number)
-        self.sudo().write(
+        # counters only, none of them tracked: no tracking work on every batch
+        self.sudo().with_context(mail_notrack=True).write(
             {
                 "upload_cursor": batch.member_ids[-1],
                 "upload_done": self.upload_done + len(batch.member_ids),
@@ -354,9 +375,12 @@ class LinkedInAudience(models.Model):
         in_cron_runner = bool(self.env.context.get("cron_id"))  # set by ir.cron._run_job only
         budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET) if in_cron_runner else 0
         deadline = clock.monotonic() + budget
+        ahead = {}  # the batch read while LinkedIn answered the previous one
         while True:
             sent = []
-            error = self._linkedin_isolated(lambda sent=sent: sent.append(self._run_upload(client, max_batches=1)))
+            error = self._linkedin_isolated(
+                lambda sent=sent: sent.append(self._run_upload(client, max_batches=1, ahead=ahead))
+            )
             if error is not None:
                 # not LinkedIn's (those are recorded inside): stop here rather than retry it on every call
                 _logger.error("LinkedIn audience %s: upload stopped by an unexpected error: %r", self.id, error)

@@ -6,3 +6,4 @@ from . import test_throttle
 from . import test_authorize
 from . import test_hostile
 from . import test_tours
+from . import test_incremental

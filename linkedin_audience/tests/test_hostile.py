@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL, config, mute_logger
 
-from odoo.addons.linkedin_audience.models.linkedin_audience_member import MAX_REFUSAL_RETRIES
+from odoo.addons.linkedin_audience.models.linkedin_audience_member_plan import MAX_REFUSAL_RETRIES
 
 from .common import AudienceCase
 

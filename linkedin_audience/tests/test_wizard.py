@@ -43,6 +43,20 @@ class TestAudienceWizard(AudienceCase):
         audience = self.env["linkedin.audience"].browse(action["res_id"])
         self.assertEqual(audience.contact_sent_count, 20)
 
+    def test_create_counts_addresses_not_contacts(self):
+        """The click counts the list only up to 300, but addresses, as the preview does: 400 contacts
+        sharing 250 addresses are too small."""
+        self.env["mailing.contact"].create(
+            [{"email": f"shared.{i % 250}@example.com", "list_ids": [(4, self.mailing_list.id)]} for i in range(400)]
+        )
+        wizard = self._open_wizard().save()
+        self.assertEqual(wizard.contact_count, 250)
+        with self.assertRaisesRegex(UserError, "only 250 contacts"):
+            wizard.action_create()
+        self._make_contacts_sql(50)
+        action = wizard.action_create()
+        self.assertEqual(action["res_model"], "linkedin.audience", "300 addresses are enough")
+
     def test_thresholds_300_and_10000(self):
         self._make_contacts_sql(299)
         self.assertEqual(self._open_wizard().size_level, "too_small")

@@ -235,15 +235,17 @@ class LinkedInAudienceWizard(models.TransientModel):
             )
         if not (self.name or "").strip():
             raise UserError(_("Give the audience a name."))
-        if not self.contact_count:
+        # counted up to the threshold only: the click does not count a list of a million contacts again
+        count = self.env["linkedin.audience.member"]._count_eligible_up_to(self.mailing_list_id.id, MIN_SERVED)
+        if not count:
             raise UserError(_("The mailing list has no contact that can be sent to LinkedIn."))
-        if self.size_level == "too_small" and not self.confirm_small:
+        if count < MIN_SERVED and not self.confirm_small:
             raise UserError(
                 _(
                     "This list has only %(count)s contacts to send: LinkedIn does not serve ads to an audience "
                     "with fewer than 300 matched members. Tick 'I understand; create the audience anyway' to "
                     "create it nevertheless.",
-                    count=self.contact_count,
+                    count=count,
                 )
             )
         existing = self.existing_audience_id
