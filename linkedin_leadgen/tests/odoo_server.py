@@ -12,6 +12,7 @@ on the same port, so LinkedIn's webhook subscriptions still reach it.
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -219,9 +220,12 @@ class ServerSuiteCase(BaseCase):
         cls.addClassCleanup(drop_database, cls.db)
         cls.servers = []
 
-    def _server(self, number=1, cron_threads=2):
-        """Server ``number`` (1, 2...) on the copy, on the test's HTTP port plus ``number``."""
-        server = OdooServer(self.db, int(config["http_port"]) + number, cron_threads=cron_threads)
+    def _server(self, cron_threads=2):
+        """A server on the copy, on a free port (kept across its restarts)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = OdooServer(self.db, port, cron_threads=cron_threads)
         self.servers.append(server)
         self.addCleanup(self._stop_server, server)
         return server

@@ -71,7 +71,7 @@ class TestSuiteSyncCrash(ServerSuiteCase):
         ).start()
         self.addCleanup(self.emulator.stop)
         self._set_cron_active(False)
-        self.server = self._server(1)
+        self.server = self._server()
         self.server.set_params(
             {
                 **self._linkedin_params(self.emulator, self.server),
@@ -114,7 +114,7 @@ class TestSuiteSyncCrash(ServerSuiteCase):
         killed = reached and thread.is_alive()
         if reached:
             self.emulator.reached.wait(self.rng.uniform(0, 0.3))  # fetching, storing or committing
-            self.server.kill()
+        self.server.kill()
         thread.join(240)
         self.server.start()
         self.kills += bool(killed)
