@@ -106,7 +106,7 @@ class TestSuiteAudienceCrash(ServerSuiteCase):
         audience_id = server.call("linkedin.audience.wizard", "action_create", [wizard_id])["res_id"]
         kills = 0
         for _index in range(POINTS):
-            if not emulator.held.wait(240):
+            if not self.wait_until(emulator.held.is_set, 240, wake=True):
                 break
             server.kill()
             kills += 1
@@ -119,7 +119,7 @@ class TestSuiteAudienceCrash(ServerSuiteCase):
             rows = self._sql("SELECT upload_pending, state FROM linkedin_audience WHERE id = %s", [audience_id])
             return not rows[0][0] and rows[0][1] != "uploading"
 
-        self.assertTrue(self.wait_until(finished, 240), "the cron finished the upload")
+        self.assertTrue(self.wait_until(finished, 240, wake=True), "the cron finished the upload")
         with emulator.lock:
             emulator.countdown = None
         segment = self._sql("SELECT segment_id FROM linkedin_audience WHERE id = %s", [audience_id])[0][0]

@@ -259,14 +259,23 @@ class ServerSuiteCase(BaseCase):
             " FROM ir_model_data WHERE module = %s AND name = %s",
             [module, name],
         )
+        self._wake_crons()
+
+    def _wake_crons(self):
+        """The database notification that wakes the servers' cron threads at once (they look by themselves
+        only every 60 s, and a server just started listens only once its cron threads run)."""
         self._sql("NOTIFY cron_trigger, %s", [self.db])
 
-    @staticmethod
-    def wait_until(predicate, timeout, interval=0.1):
-        """Poll ``predicate()`` until it is true; False on timeout."""
+    def wait_until(self, predicate, timeout, interval=0.1, wake=False):
+        """Poll ``predicate()`` until it is true (waking the cron threads every second if ``wake``); False on
+        timeout."""
         deadline = time.monotonic() + timeout
+        woken = 0
         while time.monotonic() < deadline:
             if predicate():
                 return True
+            if wake and time.monotonic() - woken >= 1:
+                self._wake_crons()
+                woken = time.monotonic()
             time.sleep(interval)
         return bool(predicate())

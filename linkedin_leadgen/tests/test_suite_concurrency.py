@@ -83,19 +83,20 @@ class TestSuiteConcurrency(ServerSuiteCase):
             while not stop.wait(0.5):
                 self._trigger_cron(SYNC_CRON)
 
-        def notify():
-            for index in range(self.SUBMISSIONS // WEBHOOK_SHARE):
+        def notify(start):
+            for index in range(start, self.SUBMISSIONS // WEBHOOK_SHARE, 2):
                 response = emulator.add_response(account_id=accounts[index % len(accounts)])
                 for _url, status in emulator.deliver_webhook(response["id"]):
                     if status != 200:
                         errors.append(f"webhook answered {status}")
 
         threads = [threading.Thread(target=target, args=args, daemon=True) for target, args in (
-            (clicks, (first,)), (clicks, (second,)), (wake_crons, ()), (notify, ()),
+            (clicks, (first,)), (clicks, (second,)), (wake_crons, ()), (notify, (0,)), (notify, (1,)),
         )]  # fmt: skip
         for thread in threads:
             thread.start()
-        threads[-1].join(600)  # every notification delivered while the others run
+        for thread in threads[-2:]:
+            thread.join(600)  # every notification delivered while the others run
         stop.set()
         for thread in threads:
             thread.join(600)
@@ -110,10 +111,10 @@ class TestSuiteConcurrency(ServerSuiteCase):
 
         # a notification that met a busy account is left to the next sync (the regular pull, at most
         # CRON_MIN_INTERVAL later): played here by a click once the runs are over
-        self.assertTrue(self.wait_until(pull_done, 300), "the runs finished")
+        self.assertTrue(self.wait_until(pull_done, 300, wake=True), "the runs finished")
         second.set_params({"linkedin_leadgen.sync_budget": "60"})
         second.call("linkedin.ad.account", "action_sync_now", account_ids)
-        self.assertTrue(self.wait_until(pull_done, 300), "the sync finished")
+        self.assertTrue(self.wait_until(pull_done, 300, wake=True), "the sync finished")
 
         expected = {str(lead.id) for lead in emulator.data.leads.values() if lead.account in synced}
         rows = self._sql("SELECT linkedin_id, state, lead_id FROM linkedin_form_submission")

@@ -129,7 +129,7 @@ class TestSuiteSyncCrash(ServerSuiteCase):
     def _cron_until_killed(self):
         self._trigger_cron(SYNC_CRON)
         process = self.server.process
-        self.wait_until(lambda: process.poll() is not None, 240)  # the cron threads work until the kill
+        self.wait_until(lambda: process.poll() is not None, 240, wake=True)  # the cron threads work until the kill
 
     def _pull_done(self):
         rows = self._sql(
@@ -159,7 +159,9 @@ class TestSuiteSyncCrash(ServerSuiteCase):
         for _index in range(points.count("cron")):
             self.assertTrue(self._kill_after(step, self._cron_until_killed), "the cron was killed in the middle")
         self._trigger_cron(SYNC_CRON)
-        self.assertTrue(self.wait_until(self._pull_done, 300), "the cron finished the pull after the restarts")
+        self.assertTrue(
+            self.wait_until(self._pull_done, 300, wake=True), "the cron finished the pull after the restarts"
+        )
         self._set_cron_active(False)
 
         # the webhook: new leads notified one by one, killed every `webhook_step` fetched leads
@@ -180,7 +182,7 @@ class TestSuiteSyncCrash(ServerSuiteCase):
         # then the cron for what the click leaves)
         self._set_cron_active(True)
         self.server.call("linkedin.ad.account", "action_sync_now", self.account_ids)
-        self.assertTrue(self.wait_until(self._pull_done, 300), "the sync finished")
+        self.assertTrue(self.wait_until(self._pull_done, 300, wake=True), "the sync finished")
 
         expected = self._expected()
         rows = self._sql("SELECT linkedin_id, state, lead_id FROM linkedin_form_submission")
