@@ -25,7 +25,8 @@ from .odoo_server import ServerSuiteCase
 from .suite_figures import report, size
 
 SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"
-SUBMISSIONS, ACCOUNTS = size(fast=(1000, 2), long=(10_000, 5))
+SUBMISSIONS = size(fast=1000, long=10_000)
+MIN_ACCOUNTS = 2  # the emulator's member reaches 3 ad accounts with a published form: all are synced
 WEBHOOK_SHARE = 5  # one lead in five arrives while the three run, through the webhook
 
 
@@ -66,7 +67,7 @@ class TestSuiteConcurrency(ServerSuiteCase):
             for row in self._sql("SELECT linkedin_id FROM linkedin_ad_account WHERE id = ANY(%s)", [account_ids])
         }
         accounts = sorted(set(published) & synced)
-        self.assertGreaterEqual(len(accounts), min(ACCOUNTS, 2))
+        self.assertGreaterEqual(len(accounts), MIN_ACCOUNTS)
 
         stop = threading.Event()
         errors = []
@@ -126,7 +127,9 @@ class TestSuiteConcurrency(ServerSuiteCase):
         duplicates = (len(ids) - len(set(ids))) + (lead_count - len(set(created_leads)))
         log_failures = first.log_failures() + second.log_failures()
         lines = [
-            report("concurrency_accounts", len(accounts), "accounts", ACCOUNTS, len(accounts) >= min(ACCOUNTS, 2)),
+            report(
+                "concurrency_accounts", len(accounts), "accounts", f">= {MIN_ACCOUNTS}", len(accounts) >= MIN_ACCOUNTS
+            ),
             report("concurrency_submissions", len(set(ids) & expected), "submissions", len(expected), not lost),
             report("concurrency_submissions_lost", lost, "submissions", 0, lost == 0),
             report("concurrency_duplicates", duplicates, "submissions or leads", 0, duplicates == 0),
