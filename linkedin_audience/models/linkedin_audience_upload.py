@@ -376,6 +376,7 @@ class LinkedInAudience(models.Model):
         budget = self._linkedin_param_int("linkedin_audience.cron_budget", CRON_BUDGET) if in_cron_runner else 0
         deadline = clock.monotonic() + budget
         ahead = {}  # the batch read while LinkedIn answered the previous one
+        batches = 0
         while True:
             sent = []
             error = self._linkedin_isolated(
@@ -389,7 +390,12 @@ class LinkedInAudience(models.Model):
             if not (sent[0] and clock.monotonic() < deadline and self._is_uploading()):
                 return
             # the batch LinkedIn answered is recorded for good now, on the cron's own cursor: a crash
-            # re-sends at most the next batch, the one in flight
+            # re-sends at most the next batch, the one in flight. The progress committed with it tells
+            # Odoo's runner that this call did work: a call killed afterwards (kill -9, OOM) is not
+            # counted as a timed-out job, which after three in a row fails the job and drops its
+            # triggers, leaving the upload for the next scheduled call (an hour later)
+            batches += 1
+            self.env["ir.cron"]._notify_progress(done=batches, remaining=1)
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
             # the commit released the audience's row: another run (a click, another server) may hold it now

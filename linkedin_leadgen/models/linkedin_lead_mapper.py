@@ -10,10 +10,11 @@ leads are decided here too.
 
 import math
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from .. import linkedin as li
 
@@ -21,6 +22,7 @@ from .. import linkedin as li
 COUNTRY_ALIASES = (("usa", "us"), ("united states of america", "us"), ("uk", "gb"), ("england", "gb"))
 MAX_INTEGER = 2**31  # PostgreSQL integer columns
 TRUE_WORDS = ("1", "true", "yes", "y", "oui", "ja", "si", "sí")
+UTM_CAMPAIGN_LOCK = 7452031  # first key of the advisory locks taken on the names of UTM campaigns being created
 
 
 class LinkedInLeadMapper(models.AbstractModel):
@@ -242,11 +244,47 @@ class LinkedInLeadMapper(models.AbstractModel):
                 cache.setdefault(campaign.name, campaign.id)
             to_create = sorted(name for name in missing if name not in cache)
             if to_create and self._linkedin_param_bool("linkedin_leadgen.create_utm_campaigns"):
+                to_create = [name for name in to_create if self._utm_campaign_creatable(name)]
                 for campaign in Campaign.create([{"title": name} for name in to_create]):
                     cache[campaign.title] = campaign.id
-            for name in to_create:
+            for name in missing:
                 cache.setdefault(name, False)
         return cache
+
+    @api.model
+    def _utm_campaign_creatable(self, name):
+        """Whether this transaction may create the UTM campaign ``name`` without colliding with another run.
+
+        Two runs (the cron of two servers, a click, the webhook) may meet a LinkedIn campaign new to Odoo at
+        once. The one that creates its UTM campaign holds an advisory lock on the name until it commits;
+        another one either finds the lock taken or, once it is released, cannot see the new campaign
+        (Odoo's transactions are REPEATABLE READ), and its own creation would fail on the unique name and
+        fail its batch. That other run leaves the campaign out of its leads (they keep the LinkedIn
+        campaign's name); the runs after it find the campaign. The probe below detects a campaign committed
+        since this transaction began without an error in the log.
+        """
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", UTM_CAMPAIGN_LOCK, name))
+        if not cr.fetchone()[0]:
+            return False
+        defaults = self.env["utm.campaign"].default_get(["stage_id", "user_id"])
+        with cr.savepoint(flush=False) as savepoint:
+            try:
+                cr.execute(
+                    SQL(
+                        "INSERT INTO utm_campaign (name, title, stage_id, user_id) VALUES (%s, '{}', %s, %s)"
+                        " ON CONFLICT (name) DO NOTHING RETURNING id",
+                        name,
+                        defaults.get("stage_id"),
+                        defaults.get("user_id") or self.env.uid,
+                    ),
+                    log_exceptions=False,
+                )
+                creatable = bool(cr.fetchone())
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation):
+                creatable = False  # committed by another run since this transaction began
+            savepoint.rollback()  # a probe only: the ORM creates the campaign
+        return creatable
 
     @api.model
     def _get_partners(self, items):

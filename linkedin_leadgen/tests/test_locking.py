@@ -127,3 +127,45 @@ class TestSyncClickWhileCronRuns(BaseCase):
             result = click_env["linkedin.user.profile"].browse(self.profile_id).action_sync_submissions()
             self.assertEqual(result["params"]["title"], "LinkedIn sync")
             click_cr.commit()  # pylint: disable=invalid-commit
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInUtmCampaignRace(BaseCase):
+    """Two runs meeting the same LinkedIn campaign, new to Odoo, at once (found by the concurrency suite)."""
+
+    NAME = "LinkedIn race campaign"
+
+    def setUp(self):
+        super().setUp()
+        dbname = config["db_name"]
+        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            cr.execute("DELETE FROM utm_campaign WHERE name = %s", (self.NAME,))
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _campaigns(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})  # "Create UTM campaigns" is on by default
+        run = type("Run", (), {"caches": type("Caches", (), {"utm_campaigns": {}})()})()
+        return env["linkedin.lead.mapper"]._get_utm_campaigns(run, {self.NAME})[self.NAME]
+
+    def test_campaign_created_by_a_run_in_progress(self):
+        with self.db.cursor() as cron_cr, self.db.cursor() as button_cr:
+            self.assertTrue(self._campaigns(button_cr), "the first run creates it")
+            cron_cr.execute("SET LOCAL lock_timeout = '5s'")  # a wait for the first run fails, never hangs
+            self.assertFalse(self._campaigns(cron_cr), "the other run does not wait, nor fail: left out")
+            button_cr.commit()  # pylint: disable=invalid-commit
+            cron_cr.rollback()
+            self.assertTrue(self._campaigns(cron_cr), "found by the runs after")
+            cron_cr.rollback()
+
+    def test_campaign_committed_since_the_transaction_began(self):
+        with self.db.cursor() as cron_cr, self.db.cursor() as button_cr:
+            cron_cr.execute("SELECT 1")  # the cron's transaction (and its snapshot) began
+            self.assertTrue(self._campaigns(button_cr))
+            button_cr.commit()  # pylint: disable=invalid-commit
+            self.assertFalse(self._campaigns(cron_cr), "left out, no unique violation")
+            cron_cr.execute("SELECT 1")  # the cron's transaction is still usable
+            cron_cr.rollback()
