@@ -7,3 +7,5 @@ from . import test_authorize
 from . import test_hostile
 from . import test_tours
 from . import test_incremental
+from . import test_suite_crash
+from . import test_suite_unreliable

@@ -79,7 +79,7 @@ class TestSuiteUnreliableLinkedIn(LinkedInSyncCase):
         leads = (
             self.env["crm.lead"]
             .with_context(active_test=False)
-            .search([("source_id", "=", self.env.ref("utm.utm_source_linkedin").id)])
+            .search([("source_id", "=", self.env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content").id)])
         )
         lost = len(expected - set(ids))
         duplicates = (len(ids) - len(set(ids))) + (len(leads) - len(submissions.lead_id))
