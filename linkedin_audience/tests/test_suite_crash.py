@@ -42,7 +42,7 @@ class HoldingEmulator(LinkedInEmulator):
             self.held.clear()
             self.countdown = calls
 
-    def take_fault(self, endpoint):
+    def take_fault(self, endpoint, target=""):
         if endpoint == USERS:
             self.received += 1
             if self.countdown is not None:
@@ -52,7 +52,7 @@ class HoldingEmulator(LinkedInEmulator):
                     self.held_indexes.append(self.received - 1)
                     self.inject(USERS, "slow", delay=HOLD_SECONDS)
                     self.held.set()
-        return super().take_fault(endpoint)
+        return super().take_fault(endpoint, target)
 
 
 @tagged("post_install", "-at_install")
