@@ -29,6 +29,7 @@ from _harness import (
     template_database,
     wait_until,
 )
+from bench_scale import bench_matching, bench_scaleout
 
 FLOOR_BATCH = 5000
 AUTHORIZATION_ENDPOINTS = ("authorization", "accessToken", "me", "adAccountUsers", "adAccounts", "organizationAcls")
@@ -332,14 +333,25 @@ def main(argv=None):
     parser.add_argument("--prefix", default="bench_", help="prefix of the databases made (default bench_)")
     parser.add_argument("--port", type=int, default=8369, help="first HTTP port (two are used)")
     parser.add_argument("--keep", action="store_true", help="keep the databases for a look afterwards")
-    parser.add_argument("--only", nargs="*", default=None, help="run these parts only: audience, sync, backlog")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="run these parts only: audience, sync, backlog, matching, scaleout"
+    )
     args = parser.parse_args(argv)
     args.contacts = 100_000 if args.quick else 1_000_000
     args.responses, args.leads = (2_000, 20_000) if args.quick else (10_000, 100_000)
     args.backlog = 5_000 if args.quick else 100_000
+    args.matching_sizes = (1_000, 10_000) if args.quick else (10_000, 100_000, 1_000_000)
+    args.matching_submissions = 200 if args.quick else 1_000
+    args.scaleout_submissions = 50 if args.quick else 2_000
     print(f"# {'quick' if args.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     template = template_database(args.prefix)
-    parts = {"audience": bench_audience, "sync": bench_sync, "backlog": bench_backlog}
+    parts = {
+        "audience": bench_audience,
+        "sync": bench_sync,
+        "backlog": bench_backlog,
+        "matching": lambda args, template: bench_matching(args, template, Emulator),
+        "scaleout": lambda args, template: bench_scaleout(args, template, Emulator),
+    }
     for name, part in parts.items():
         if args.only is None or name in args.only:
             part(args, template)

@@ -29,7 +29,7 @@ from odoo.exceptions import UserError
 
 from .. import linkedin as li
 from .linkedin_form_submission import MAX_RETRIES
-from .linkedin_sync_mixin import SYNC_CRON
+from .linkedin_sync_mixin import SYNC_CRON, ConcurrentChange
 from .linkedin_sync_run import LeadItem, Plan, SyncRun
 
 _logger = logging.getLogger(__name__)
@@ -65,9 +65,10 @@ class LinkedInLeadImporter(models.AbstractModel):
         clock = self._linkedin_clock()
         totals = dict.fromkeys(("created", "updated", "failed", "ignored", "fetched", "duplicates"), 0)
         totals.update(remaining=False, backlog=False, errors=[])
+        worked = False
         for index, account in enumerate(accounts.sudo()):
-            if index and deadline and clock.monotonic() >= deadline:
-                # the first account always gets one batch: every call makes progress
+            if worked and deadline and clock.monotonic() >= deadline:
+                # the first account not busy with another run always gets one batch: every call makes progress
                 totals["remaining"] = totals["backlog"] = True
                 # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL); an
                 # account in error keeps showing it (its back-off decides when it is tried again)
@@ -76,6 +77,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                         left.sync_state = "backlog"
                 break
             result = self._sync_account(account, deadline=deadline, trigger=trigger)
+            worked |= not result["busy"]
             for key in ("created", "updated", "failed", "ignored", "fetched", "duplicates"):
                 totals[key] += result[key]
             totals["remaining"] |= result["remaining"]
@@ -90,6 +92,9 @@ class LinkedInLeadImporter(models.AbstractModel):
 
         The cron framework commits after each call and calls again while progress is reported with
         work remaining, so a large backlog is imported in committed slices, never in one transaction.
+        Its workers (``ir_cron_linkedin_sync_worker_*``) run this same method at the same time on other
+        cron threads or servers: each call takes the accounts no other run holds (``_linkedin_try_lock``),
+        so they sync different accounts at once and none twice.
         """
         budget = self._linkedin_param_int("linkedin_leadgen.cron_budget", CRON_BUDGET)  # "0": one batch per call
         deadline = self._linkedin_clock().monotonic() + budget
@@ -228,6 +233,10 @@ class LinkedInLeadImporter(models.AbstractModel):
                     account._ensure_webhook_subscription(run.client, run.warnings)
                     self._retry_failed(run)
                     self._pull(run, deadline)
+                except ConcurrentChange:
+                    # another worker created a shared record (a UTM campaign) meanwhile: the batch was rolled
+                    # back to its savepoint and is imported again by the next call, which sees that record
+                    run.backlog = True
                 except Exception as exc:  # noqa: BLE001 - stored batches stay, the error is recorded
                     run.error = exc
         except Exception as exc:  # noqa: BLE001 - isolated per account, recorded on it and in the log

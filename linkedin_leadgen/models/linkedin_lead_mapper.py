@@ -8,12 +8,14 @@ company, UTM source and medium, campaign), the partner found by e-mail and the n
 leads are decided here too.
 """
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import email_normalize
 
 from .. import linkedin as li
+from .linkedin_sync_mixin import ConcurrentChange
 
 # Common ways members write a few countries.
 COUNTRY_ALIASES = (("usa", "us"), ("united states of america", "us"), ("uk", "gb"), ("england", "gb"))
@@ -234,7 +236,14 @@ class LinkedInLeadMapper(models.AbstractModel):
                 cache.setdefault(campaign.name, campaign.id)
             to_create = sorted(name for name in missing if name not in cache)
             if to_create and self._linkedin_param_bool("linkedin_leadgen.create_utm_campaigns"):
-                for campaign in Campaign.create([{"title": name} for name in to_create]):
+                try:
+                    with self.env.cr.savepoint():
+                        created = Campaign.create([{"title": name} for name in to_create])
+                        created.flush_recordset()
+                except (psycopg2.errors.UniqueViolation, psycopg2.errors.TransactionRollbackError) as exc:
+                    # another sync worker created it since this transaction began (unseen until then)
+                    raise ConcurrentChange(str(exc)) from exc
+                for campaign in created:
                     cache[campaign.title] = campaign.id
             for name in to_create:
                 cache.setdefault(name, False)

@@ -12,3 +12,4 @@ from . import test_sync_isolation
 from . import test_rpc_access
 from . import test_submission_privacy
 from . import test_malformed_corpus
+from . import test_sync_workers
