@@ -6,10 +6,12 @@ JSON-RPC and the web routes; SQL only prepares data (existing leads) and reads r
 
 import hashlib
 import json
+import subprocess
+import sys
 import time
 
 import phonenumbers
-from _harness import OdooServer, addons_key, clone_database, drop_database, figure, sql, wait_until
+from _harness import ROOT, OdooServer, addons_key, clone_database, drop_database, figure, sql, wait_until
 
 # the shipped strategies, by the name of their figure
 STRATEGIES = {"email": "E-mail", "phone": "Phone", "company": "E-mail and company name"}
@@ -67,21 +69,31 @@ def fill_matching_leads(db, count, matching):
 
 
 def leads_database(args, template, count, matching):
-    """The template with ``count`` leads, built once and kept (``<prefix>leads_<count>``) while the addons
-    and the matching answers stay the same; its name."""
+    """The template with ``count`` leads (``<prefix>leads_<count>``), built once and kept for later runs
+    while the matching answers stay the same; when the addons changed since, it is upgraded in place
+    (``-u``), which takes far less than filling 1,000,000 leads again. Its name."""
     name = f"{args.prefix}leads_{count}"
-    key = hashlib.sha256(f"{addons_key()}:{count}:{json.dumps(matching)}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{count}:{json.dumps(matching)}".encode()).hexdigest()[:16]
     try:
-        rows = sql(name, "SELECT value FROM ir_config_parameter WHERE key = 'benchmarks.leads_key'", fetch=True)
+        rows = sql(name, "SELECT key, value FROM ir_config_parameter WHERE key LIKE 'benchmarks.%%'", fetch=True)
     except Exception:  # noqa: BLE001 - no such database yet
-        rows = None
-    if rows and rows[0][0] == key:
-        return name
+        rows = []
+    keys = dict(rows)
     started = time.monotonic()
-    clone_database(template, name)
-    fill_matching_leads(name, count, matching)
-    sql(name, "INSERT INTO ir_config_parameter (key, value) VALUES ('benchmarks.leads_key', %s)", (key,))
-    print(f"# made {name} with {count} leads in {time.monotonic() - started:.0f} s (kept for later runs)", flush=True)
+    if keys.get("benchmarks.leads_key") != key:
+        clone_database(template, name)
+        fill_matching_leads(name, count, matching)
+        sql(name, "INSERT INTO ir_config_parameter (key, value) VALUES ('benchmarks.leads_key', %s)", (key,))
+        print(f"# made {name} with {count} leads in {time.monotonic() - started:.0f} s (kept)", flush=True)
+    elif keys.get("benchmarks.addons_key") != addons_key():
+        subprocess.run(
+            [sys.executable, "-m", "odoo", f"--addons-path={ROOT}", "-d", name,
+             "-u", "linkedin_leadgen,linkedin_audience", "--stop-after-init", "--log-level=warn",
+             "--max-cron-threads=0", "--no-http"],
+            check=True,
+        )  # fmt: skip
+        sql(name, "UPDATE ir_config_parameter SET value = %s WHERE key = 'benchmarks.addons_key'", (addons_key(),))
+        print(f"# upgraded {name} to the addons of now in {time.monotonic() - started:.0f} s", flush=True)
     return name
 
 

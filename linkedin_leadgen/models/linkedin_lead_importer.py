@@ -24,6 +24,8 @@ import json
 import logging
 from datetime import datetime, timedelta
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -233,9 +235,11 @@ class LinkedInLeadImporter(models.AbstractModel):
                     account._ensure_webhook_subscription(run.client, run.warnings)
                     self._retry_failed(run)
                     self._pull(run, deadline)
-                except ConcurrentChange:
-                    # another worker created a shared record (a UTM campaign) meanwhile: the batch was rolled
-                    # back to its savepoint and is imported again by the next call, which sees that record
+                except (ConcurrentChange, psycopg2.errors.TransactionRollbackError):
+                    # another worker (cron thread or server) wrote the same record meanwhile: a UTM campaign,
+                    # or an existing lead that submissions of two accounts match. The batch was rolled back to
+                    # its savepoint; the next call, which sees that change, imports it again.
+                    _logger.info("LinkedIn ad account %s: concurrent change, batch redone", account.linkedin_id)
                     run.backlog = True
                 except Exception as exc:  # noqa: BLE001 - stored batches stay, the error is recorded
                     run.error = exc

@@ -13,6 +13,9 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
+
+import psycopg2.errors
 
 from odoo.tests import TransactionCase, tagged
 
@@ -21,6 +24,7 @@ from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 from ..models.linkedin_sync_mixin import SYNC_CRON
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
 from .odoo_child import OdooChildCase
+from .sync_common import LinkedInSyncCase
 
 CHILD_SCRIPT = r"""
 import json, os, time
@@ -189,3 +193,61 @@ class TestLinkedInSyncWorkerTriggers(TransactionCase):
         Mixin._linkedin_trigger_cron(SYNC_CRON)
         woken = Trigger.search([("id", "not in", before)]).cron_id
         self.assertEqual(woken, workers)
+
+
+@tagged("post_install", "-at_install")
+class TestLinkedInConcurrentChange(LinkedInSyncCase):
+    """What another worker wrote meanwhile is not an error of the account: the batch is redone next call."""
+
+    emulator_kwargs = {"responses": 0, "seed": 5}
+
+    def _sync_with(self, method, error):
+        """Sync Europe while ``method`` of crm.lead raises ``error`` once (what PostgreSQL raises when another
+        worker changed the same row since this transaction began)."""
+        Lead = type(self.env["crm.lead"])
+        original = getattr(Lead, method)
+        raised = []
+
+        def once(leads, *args, **kwargs):
+            if not raised:
+                raised.append(True)
+                raise error
+            return original(leads, *args, **kwargs)
+
+        with patch.object(Lead, method, once):
+            return self._sync_accounts(self.europe)
+
+    def test_lead_changed_by_another_worker(self):
+        self.env["crm.lead"].create({"name": "Existing", "email_from": "shared@example.com"})
+        response = self._add_lead(answers={"WORK_EMAIL": "shared@example.com", "JOB_TITLE": "CTO"})
+        result = self._sync_with("_linkedin_update_from_items", psycopg2.errors.SerializationFailure())
+        self.assertTrue(result["backlog"], "the batch waits for the next call")
+        self.assertFalse(result["errors"])
+        self.assertEqual(self.europe.sync_state, "backlog", "not an error shown on the account")
+        self.assertFalse(self.europe.sync_paused_until, "no back-off: the next call redoes it")
+        self.assertFalse(self._submission(response))
+        result = self._sync_accounts(self.europe)
+        self.assertEqual((result["updated"], self.europe.sync_state), (1, "idle"))
+        self.assertEqual(self._submission(response).state, "lead_updated")
+
+    def test_campaign_created_by_another_worker(self):
+        response = self._add_lead()
+        Campaign = type(self.env["utm.campaign"])
+        original = Campaign.create
+        raised = []
+
+        def create_once(campaigns, vals_list):
+            if not raised:
+                raised.append(True)
+                raise psycopg2.errors.UniqueViolation()
+            return original(campaigns, vals_list)
+
+        with patch.object(Campaign, "create", create_once):
+            result = self._sync_accounts(self.europe)
+        self.assertTrue(raised)
+        self.assertTrue(result["backlog"])
+        self.assertFalse(result["errors"])
+        self.assertFalse(self._submission(response), "not kept as a failed submission")
+        result = self._sync_accounts(self.europe)
+        self.assertEqual((result["created"], result["failed"]), (1, 0))
+        self.assertTrue(self._submission(response).lead_id.campaign_id)
