@@ -13,7 +13,8 @@ the name "<contact> - <campaign>"); then:
 
 Neither keeps what the product keeps besides the lead (the submission, its answers and consents, the
 sync log, matched leads updated with a note). Settings come from the environment (BENCH_MODE,
-BENCH_API_URL, BENCH_TOKEN, BENCH_ACCOUNTS); it prints ``elapsed <seconds> leads <count>`` and commits.
+BENCH_API_URL, BENCH_TOKEN, BENCH_ACCOUNTS, BENCH_LIMIT: import the first ones only); it prints
+``elapsed <seconds> leads <count>`` and commits.
 """
 
 import os
@@ -56,8 +57,11 @@ def utm_campaign(name):
     return utm_campaigns[name]
 
 
+limit = int(os.environ.get("BENCH_LIMIT") or 0)  # the first ones only (a sample), when set
 leads = []
 for account in os.environ["BENCH_ACCOUNTS"].split(","):
+    if limit and len(leads) >= limit:
+        break
     questions = {}  # question id -> (predefined field or None, label)
     for form in client.iter_lead_forms(account):
         for question in form.get("content", {}).get("questions") or []:
@@ -65,6 +69,8 @@ for account in os.environ["BENCH_ACCOUNTS"].split(","):
             questions[question["questionId"]] = (question.get("predefinedField"), label)
     campaign_names = {}
     for response in client.iter_lead_form_responses(account):
+        if limit and len(leads) >= limit:
+            break
         vals, names, other = dict(defaults), [], []
         for answer in response.get("formResponse", {}).get("answers") or []:
             details = answer.get("answerDetails") or {}
