@@ -338,13 +338,16 @@ def main(argv=None):
     parser.add_argument(
         "--only", nargs="*", default=None, help="run these parts only: audience, sync, backlog, matching, scaleout"
     )
+    parser.add_argument("--backlog", type=int, help="size of the backlog of figure 6 (default 100,000; 5,000 quick)")
+    parser.add_argument("--per-account", type=int, help="submissions per account of figure 8 (default 2,000; 50 quick)")
     args = parser.parse_args(argv)
+    backlog, per_account = args.backlog, args.per_account
     args.contacts = 100_000 if args.quick else 1_000_000
     args.responses, args.leads = (2_000, 20_000) if args.quick else (10_000, 100_000)
-    args.backlog = 5_000 if args.quick else 100_000
+    args.backlog = backlog or (5_000 if args.quick else 100_000)
     args.matching_sizes = (1_000, 10_000) if args.quick else (10_000, 100_000, 1_000_000)
     args.matching_submissions = 200 if args.quick else 1_000
-    args.scaleout_submissions = 50 if args.quick else 2_000
+    args.scaleout_submissions = per_account or (50 if args.quick else 2_000)
     args.naive_sample = 300 if args.quick else 2_000
     print(f"# {'quick' if args.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     template = template_database(args.prefix)
