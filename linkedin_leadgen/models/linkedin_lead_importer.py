@@ -101,9 +101,14 @@ class LinkedInLeadImporter(models.AbstractModel):
         budget = self._linkedin_param_int("linkedin_leadgen.cron_budget", CRON_BUDGET)  # "0": one batch per call
         deadline = self._linkedin_clock().monotonic() + budget
         result = self._sync_accounts(self._get_accounts_to_sync(), deadline=deadline, trigger="cron")
+        # One call per run of the job, then a trigger if work remains (which wakes the cron threads at once):
+        # Odoo's cron thread counts its time limit (limit_time_real_cron, else limit_time_real: 120 s) over
+        # every job of one pass and reloads the whole server beyond it; ten calls of 10 s of each of the
+        # sync's workers in one pass would exceed it on a busy machine.
         done = result["fetched"] + result["created"] + result["updated"]
-        remaining = 1 if result["backlog"] else 0
-        self._linkedin_cron_progress(SYNC_CRON, done=done or remaining, remaining=remaining)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        if result["backlog"]:
+            self._linkedin_trigger_cron(SYNC_CRON)
         return result
 
     @api.model
