@@ -127,15 +127,22 @@ class OdooServer:
             stderr=subprocess.DEVNULL,  # its log goes to self.logfile
         )  # fmt: skip
         self.session = requests.Session()
+        try:
+            self._wait_started()
+        except BaseException:
+            self.stop()  # never left running behind a failed start
+            raise
+
+    def _wait_started(self):
         deadline = time.monotonic() + 120
         while True:
             try:
                 if self.session.get(self.url + "/web/login", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the Odoo server on {db} did not start (see {self.logfile})")
+                raise SystemExit(f"the Odoo server on {self.db} did not start (see {self.logfile})")
             time.sleep(0.3)
         self.login("admin", "admin")
 

@@ -77,12 +77,32 @@ class Control:
         return self.emulator.add_response(**kw)["id"]
 
     def op_add_responses(self, count, account_ids):
-        """``count`` new leads spread over those of ``account_ids`` with a published form (a backlog)."""
-        published = {f["owner"].get("sponsoredAccount") for f in self.emulator.data.forms if f["state"] == "PUBLISHED"}
-        accounts = [a for a in account_ids if f"urn:li:sponsoredAccount:{a}" in published]
-        for index in range(count):
-            self.emulator.add_response(account_id=accounts[index % len(accounts)])
-        return len(accounts)
+        """``count`` new leads spread over the published forms of ``account_ids`` (a backlog); how many
+        of those accounts have one."""
+        with self.emulator.lock:
+            return self.emulator.data.add_leads(count, account_ids, self.emulator.now_ms())
+
+    def op_add_accounts(self, count, form=0):
+        """``count`` more ad accounts with a company page and a published form (like ``FORMS[form]``);
+        their ids."""
+        with self.emulator.lock:
+            return self.emulator.data.add_accounts(count, form)
+
+    def op_account_answers(self, account_id):
+        """The answers to predefined questions of the responses of ``account_id``: ``[{field: text}]``."""
+        with self.emulator.lock:
+            data = self.emulator.data
+            answers = []
+            for lead in data.select(account_id, None, None, newest_first=False):
+                questions = data.form_versions[(lead.form, lead.version)]["content"]["questions"]
+                fields = {q["questionId"]: q.get("predefinedField") for q in questions}
+                response = data.render_response(lead)
+                answers.append({
+                    fields[a["questionId"]]: a["answerDetails"]["textQuestionAnswer"]["answer"]
+                    for a in response["formResponse"]["answers"]
+                    if fields.get(a["questionId"]) and "textQuestionAnswer" in a["answerDetails"]
+                })  # fmt: skip
+        return answers
 
     def op_deliver_webhook(self, response_id):
         return self.emulator.deliver_webhook(response_id)

@@ -229,6 +229,21 @@ def test_add_and_delete_response(emu, api):
     assert added["id"] not in emu.data.responses
 
 
+def test_bulk_accounts_and_backlog(emu, api):
+    """The benchmarks' set-up: more ad accounts the member administers, and a backlog added at once."""
+    added = emu.data.add_accounts(2)
+    listed = {e["id"] for e in api.get("/adAccounts", "q=search&pageSize=100").json()["elements"]}
+    assert set(added) <= listed
+    forms = api.get("/leadForms", f"q=owner&owner={owner(added[1])}&count=10&start=0").json()["elements"]
+    assert [f["state"] for f in forms] == ["PUBLISHED"]
+    before = len(emu.data.responses)
+    assert emu.data.add_leads(1000, added, emu.now_ms() - 1000) == 2
+    assert len(emu.data.responses) == before + 1000
+    elements, _page = fetch_all(api, "/leadFormResponses", leads_query(added[1]), 100)
+    assert len(elements) == 500 and len({e["id"] for e in elements}) == 500
+    assert all(e["formResponse"]["answers"] for e in elements)
+
+
 def test_retention_hides_old_responses(emu, api, make_api):
     account = emu.data.accounts[0]["id"]
     before = api.get("/leadFormResponses", leads_query(account)).json()["paging"]["total"]

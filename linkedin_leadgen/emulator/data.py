@@ -125,69 +125,93 @@ class EmulatorData:
     # -- generation
 
     def _make_members_and_accounts(self):
-        rng = self._rng
         for key, first, last in (("default", "Morgan", "Lee"), ("other", "Sam", "Rivera")):
             pid = self._person_id()
             self.members[key] = {"key": key, "id": pid, "urn": f"urn:li:person:{pid}", "localizedFirstName": first,
                                  "localizedLastName": last, "roles": {}, "org_roles": []}  # fmt: skip
-        default = self.members["default"]
         for name, role, has_page, status, currency in ACCOUNTS:
-            account_id = 500_000_000 + rng.randrange(100_000_000)
-            org = None
-            if has_page:
-                org_id = 10_000_000 + rng.randrange(90_000_000)
-                org_name = name.replace("Acme", "Acme Corp")
-                org = {"id": org_id, "name": org_name, "vanityName": org_name.lower().replace(" ", "-")}
-                self.organizations.append(org)
-                default["org_roles"].append((org_id, "LEAD_GEN_FORMS_MANAGER" if role == "VIEWER" else "ADMINISTRATOR"))
-            created = self.now_ms - (400 + rng.randrange(400)) * DAY_MS
-            self.accounts.append({
-                "id": account_id, "name": name, "currency": currency, "type": "BUSINESS", "status": status,
-                "reference": f"urn:li:organization:{org['id']}" if org else default["urn"], "test": False,
-                "has_page": has_page, "role": role, "organization": org, "created": created,
-            })  # fmt: skip
-            default["roles"][account_id] = role
+            self._make_account(name, role, has_page, status, currency)
+
+    def _make_account(self, name, role, has_page, status, currency):
+        rng, default = self._rng, self.members["default"]
+        account_id = 500_000_000 + rng.randrange(100_000_000)
+        org = None
+        if has_page:
+            org_id = 10_000_000 + rng.randrange(90_000_000)
+            org_name = name.replace("Acme", "Acme Corp")
+            org = {"id": org_id, "name": org_name, "vanityName": org_name.lower().replace(" ", "-")}
+            self.organizations.append(org)
+            default["org_roles"].append((org_id, "LEAD_GEN_FORMS_MANAGER" if role == "VIEWER" else "ADMINISTRATOR"))
+        created = self.now_ms - (400 + rng.randrange(400)) * DAY_MS
+        self.accounts.append({
+            "id": account_id, "name": name, "currency": currency, "type": "BUSINESS", "status": status,
+            "reference": f"urn:li:organization:{org['id']}" if org else default["urn"], "test": False,
+            "has_page": has_page, "role": role, "organization": org, "created": created,
+        })  # fmt: skip
+        default["roles"][account_id] = role
+        return self.accounts[-1]
 
     def _make_campaigns(self):
-        rng = self._rng
         for account in self.accounts:
-            urn = f"urn:li:sponsoredAccount:{account['id']}"
-            group_id = 600_000_000 + rng.randrange(100_000_000)
-            start = account["created"] + 10 * DAY_MS
-            self.campaign_groups.append({"id": group_id, "account": urn, "name": f"{account['name']} - Always on",
-                                         "status": "ACTIVE", "runSchedule": {"start": start}})  # fmt: skip
-            for number, label in enumerate(("Spring lead gen", "Autumn retargeting")):
-                campaign_id = 190_000_000 + rng.randrange(10_000_000)
-                self.campaigns.append({
-                    "id": campaign_id, "account": urn, "campaignGroup": f"urn:li:sponsoredCampaignGroup:{group_id}",
-                    "name": f"{label} ({account['currency']})", "status": "ACTIVE" if number == 0 else "PAUSED",
-                    "type": "SPONSORED_UPDATES", "costType": "CPM", "objectiveType": "LEAD_GENERATION",
-                    "associatedEntity": account["reference"], "runSchedule": {"start": start},
-                    "changeAuditStamps": {"created": {"time": start}, "lastModified": {"time": start + DAY_MS}},
-                    "version": {"versionTag": "3"},
+            self._make_account_campaigns(account)
+
+    def _make_account_campaigns(self, account):
+        rng = self._rng
+        urn = f"urn:li:sponsoredAccount:{account['id']}"
+        group_id = 600_000_000 + rng.randrange(100_000_000)
+        start = account["created"] + 10 * DAY_MS
+        self.campaign_groups.append({"id": group_id, "account": urn, "name": f"{account['name']} - Always on",
+                                     "status": "ACTIVE", "runSchedule": {"start": start}})  # fmt: skip
+        for number, label in enumerate(("Spring lead gen", "Autumn retargeting")):
+            campaign_id = 190_000_000 + rng.randrange(10_000_000)
+            self.campaigns.append({
+                "id": campaign_id, "account": urn, "campaignGroup": f"urn:li:sponsoredCampaignGroup:{group_id}",
+                "name": f"{label} ({account['currency']})", "status": "ACTIVE" if number == 0 else "PAUSED",
+                "type": "SPONSORED_UPDATES", "costType": "CPM", "objectiveType": "LEAD_GENERATION",
+                "associatedEntity": account["reference"], "runSchedule": {"start": start},
+                "changeAuditStamps": {"created": {"time": start}, "lastModified": {"time": start + DAY_MS}},
+                "version": {"versionTag": "3"},
+            })  # fmt: skip
+            for kind in ("image", "video"):
+                creative_id = 240_000_000 + rng.randrange(10_000_000)
+                self.creatives.append({
+                    "id": f"urn:li:sponsoredCreative:{creative_id}", "account": urn,
+                    "campaign": f"urn:li:sponsoredCampaign:{campaign_id}", "name": f"{label} {kind} ad",
+                    "intendedStatus": "ACTIVE",
+                    "content": {"reference": f"urn:li:share:{7 * 10**18 + creative_id}"},
+                    "createdAt": start, "lastModifiedAt": start + DAY_MS,
                 })  # fmt: skip
-                for kind in ("image", "video"):
-                    creative_id = 240_000_000 + rng.randrange(10_000_000)
-                    self.creatives.append({
-                        "id": f"urn:li:sponsoredCreative:{creative_id}", "account": urn,
-                        "campaign": f"urn:li:sponsoredCampaign:{campaign_id}", "name": f"{label} {kind} ad",
-                        "intendedStatus": "ACTIVE",
-                        "content": {"reference": f"urn:li:share:{7 * 10**18 + creative_id}"},
-                        "createdAt": start, "lastModifiedAt": start + DAY_MS,
-                    })  # fmt: skip
 
     def _make_forms(self):
-        for index, (account_index, name, state, locale, versions, keys, consents, hidden) in enumerate(FORMS):
-            account = self.accounts[account_index]
-            form_id = 7_000_000 + self._rng.randrange(1_000_000)
-            created = self.now_ms - (SPREAD_DAYS + 20) * DAY_MS
-            for version in range(1, versions + 1):
-                version_keys = keys if version == versions else keys[: len(keys) - (versions - version)]
-                self.form_versions[(form_id, version)] = self._form(
-                    form_id, version, account, name, state, locale, version_keys, consents, hidden,
-                    created, created + (version - 1) * (SPREAD_DAYS - 60) * DAY_MS + index,
-                )  # fmt: skip
-            self.forms.append(self.form_versions[(form_id, versions)])
+        for index, template in enumerate(FORMS):
+            self._make_form(index, self.accounts[template[0]])
+
+    def _make_form(self, template, account):
+        """A form like ``FORMS[template]`` owned by ``account``."""
+        _account_index, name, state, locale, versions, keys, consents, hidden = FORMS[template]
+        index = len(self.forms)
+        form_id = 7_000_000 + self._rng.randrange(1_000_000)
+        created = self.now_ms - (SPREAD_DAYS + 20) * DAY_MS
+        for version in range(1, versions + 1):
+            version_keys = keys if version == versions else keys[: len(keys) - (versions - version)]
+            self.form_versions[(form_id, version)] = self._form(
+                form_id, version, account, name, state, locale, version_keys, consents, hidden,
+                created, created + (version - 1) * (SPREAD_DAYS - 60) * DAY_MS + index,
+            )  # fmt: skip
+        self.forms.append(self.form_versions[(form_id, versions)])
+        self._form_positions[form_id] = template
+
+    def add_accounts(self, count, form=0):
+        """``count`` more ad accounts like the first one (a company page, the default member its billing
+        admin), each with its campaigns and a published form like ``FORMS[form]``; their ids."""
+        added = []
+        for number in range(count):
+            name, _role, _page, _status, currency = ACCOUNTS[0]
+            account = self._make_account(f"{name} {number + 2}", "ACCOUNT_BILLING_ADMIN", True, "ACTIVE", currency)
+            self._make_account_campaigns(account)
+            self._make_form(form, account)
+            added.append(account["id"])
+        return added
 
     def _form(self, form_id, version, account, name, state, locale, keys, consents, hidden, created, modified):
         french = locale == "fr_FR"
@@ -276,7 +300,9 @@ class EmulatorData:
 
     # -- responses
 
-    def add_lead(self, account_id, form_id, test, at, overrides, lead_id=None, version=None, persona=None):
+    def add_lead(self, account_id, form_id, test, at, overrides, lead_id=None, version=None, persona=None, *,
+                 sort=True):  # fmt: skip
+        """Store a new lead; ``sort=False`` leaves the time index to a later :meth:`_sort` (bulk additions)."""
         form = self.form_dict(form_id)
         number = len(self.leads) + 1
         rng = random.Random(self.seed * 104729 + number)
@@ -289,8 +315,21 @@ class EmulatorData:
             lead.version = int(version)
         lead.overrides = overrides
         self._store(lead)
-        self._sort()
+        if sort:
+            self._sort()
         return lead
+
+    def add_leads(self, count, account_ids, at):
+        """``count`` new leads submitted at ``at``, spread over the published forms of ``account_ids`` (a
+        backlog): the time index is sorted once, so 100,000 take seconds, not the hours of one sort each."""
+        urns = {f"urn:li:sponsoredAccount:{a}": a for a in account_ids}
+        forms = [(urns[f["owner"]["sponsoredAccount"]], f["id"]) for f in self.forms
+                 if f["state"] == "PUBLISHED" and f["owner"].get("sponsoredAccount") in urns]  # fmt: skip
+        for index in range(count):
+            account_id, form_id = forms[index % len(forms)]
+            self.add_lead(account_id, form_id, False, at, None, sort=False)
+        self._sort()
+        return len({account for account, _form in forms})
 
     def delete_lead(self, lead_id):
         lead = self.leads[lead_id]
@@ -339,7 +378,8 @@ class EmulatorData:
             "challenge": rng.choice(CHALLENGES), "products": sorted(rng.sample(range(4), rng.randint(1, 2))),
             "contact_time": [rng.randrange(2)], "country_code": code,
         }  # fmt: skip
-        values["skip"] = {key for key in OPTIONAL if rng.random() < 0.15}
+        # sorted: a set's order changes with each process's hash seed, the data must not
+        values["skip"] = {key for key in sorted(OPTIONAL) if rng.random() < 0.15}
         values["consents"] = {key: rng.random() < 0.6 for key in CONSENTS}
         return values
 
@@ -378,8 +418,7 @@ class EmulatorData:
         }  # fmt: skip
 
     def _form_index(self, form_id):
-        if len(self._form_positions) != len(self.forms):
-            self._form_positions = {form["id"]: index for index, form in enumerate(self.forms)}
+        """The index in ``FORMS`` of the template of form ``form_id``."""
         return self._form_positions[form_id]
 
     def question_keys(self, form_id, version):

@@ -21,6 +21,9 @@ LEAD_CREATE_CONTEXT = {
 # Fields an update from a newer submission never touches: the lead keeps its origin and owner.
 NOT_UPDATED = {"name", "type", "user_id", "team_id", "company_id", "source_id", "medium_id", "campaign_id", "stage_id"}
 EMAIL_FIELDS = {"email_from"}
+# how a text column is compared with a submission's cleaned text (``li.clean``, then lower-cased); the
+# module indexes this expression of ``partner_name`` (the company name of the shipped strategy)
+TEXT_MATCH_EXPRESSION = "lower(regexp_replace(btrim(%s), '\\s+', ' ', 'g'))"
 PHONE_FIELDS = {"phone", "mobile"}
 
 
@@ -84,6 +87,14 @@ class CrmLead(models.Model):
             self._table,
             ["email_normalized"],
             where="email_normalized IS NOT NULL",
+        )
+        # The company name is compared case- and space-insensitively (see _linkedin_match_query): without
+        # an index on that very expression, each batch reads every lead (seconds at 1,000,000 leads).
+        create_index(
+            self.env.cr,
+            "crm_lead_partner_name_linkedin_match_index",
+            self._table,
+            [TEXT_MATCH_EXPRESSION % "partner_name"],
         )
         return res
 
@@ -246,16 +257,28 @@ class CrmLead(models.Model):
     @api.model
     def _linkedin_search_matches(self, run, fname, kind, values):
         """``{submission value: {lead ids}}`` among the open leads of the account's company (one query)."""
-        company_clause = SQL("(lead.company_id = %s OR lead.company_id IS NULL)", run.account.company_id.id)
+        column_name = {"email": "email_normalized", "phone": "phone_sanitized"}.get(kind, fname)
+        self.flush_model(["active", "company_id", column_name if kind != "text" else fname])
+        self.env.cr.execute(self._linkedin_match_query(run.account.company_id, fname, kind, values))
+        result = {}
+        for lead_id, value in self.env.cr.fetchall():
+            result.setdefault(value, set()).add(lead_id)
+        return result
+
+    @api.model
+    def _linkedin_match_query(self, company, fname, kind, values):
+        """The query of :meth:`_linkedin_search_matches`: each comparison is one an index serves (the
+        normalized e-mail, the sanitized phone, the company name's expression; see :meth:`init`)."""
+        company_clause = SQL("(lead.company_id = %s OR lead.company_id IS NULL)", company.id)
         column_name = {"email": "email_normalized", "phone": "phone_sanitized"}.get(kind, fname)
         if kind == "text":
+            expression = SQL(TEXT_MATCH_EXPRESSION, SQL.identifier("lead", fname))
             query = SQL(
                 """SELECT lead.id, v.val FROM crm_lead lead
-                   JOIN unnest(%s::text[]) AS v(val)
-                     ON lower(regexp_replace(btrim(%s), '\\s+', ' ', 'g')) = lower(v.val)
+                   JOIN unnest(%s::text[]) AS v(val) ON %s = lower(v.val)
                   WHERE lead.active AND %s""",
                 list(values),
-                SQL.identifier("lead", fname),
+                expression,
                 company_clause,
             )
         else:
@@ -267,12 +290,7 @@ class CrmLead(models.Model):
                 column,
                 list(values),
             )
-        self.flush_model(["active", "company_id", column_name if kind != "text" else fname])
-        self.env.cr.execute(query)
-        result = {}
-        for lead_id, value in self.env.cr.fetchall():
-            result.setdefault(value, set()).add(lead_id)
-        return result
+        return query
 
     @api.model
     def _linkedin_create_from_items(self, run, items):

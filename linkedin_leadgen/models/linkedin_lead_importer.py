@@ -24,12 +24,14 @@ import json
 import logging
 from datetime import datetime, timedelta
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import linkedin as li
 from .linkedin_form_submission import MAX_RETRIES
-from .linkedin_sync_mixin import SYNC_CRON
+from .linkedin_sync_mixin import SYNC_CRON, ConcurrentChange
 from .linkedin_sync_run import LeadItem, Plan, SyncRun
 
 _logger = logging.getLogger(__name__)
@@ -66,9 +68,10 @@ class LinkedInLeadImporter(models.AbstractModel):
         clock = self._linkedin_clock()
         totals = dict.fromkeys(("created", "updated", "failed", "ignored", "fetched", "duplicates"), 0)
         totals.update(remaining=False, backlog=False, errors=[])
+        worked = False
         for index, account in enumerate(accounts.sudo()):
-            if index and deadline and clock.monotonic() >= deadline:
-                # the first account always gets one batch: every call makes progress
+            if worked and deadline and clock.monotonic() >= deadline:
+                # the first account not busy with another run always gets one batch: every call makes progress
                 totals["remaining"] = totals["backlog"] = True
                 # those left are the cron's next ones, even if synced a moment ago (CRON_MIN_INTERVAL); an
                 # account in error keeps showing it (its back-off decides when it is tried again)
@@ -77,6 +80,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                         left.sync_state = "backlog"
                 break
             result = self._sync_account(account, deadline=deadline, trigger=trigger)
+            worked |= not result["busy"]
             for key in ("created", "updated", "failed", "ignored", "fetched", "duplicates"):
                 totals[key] += result[key]
             totals["remaining"] |= result["remaining"]
@@ -91,13 +95,21 @@ class LinkedInLeadImporter(models.AbstractModel):
 
         The cron framework commits after each call and calls again while progress is reported with
         work remaining, so a large backlog is imported in committed slices, never in one transaction.
+        Its workers (``ir_cron_linkedin_sync_worker_*``) run this same method at the same time on other
+        cron threads or servers: each call takes the accounts no other run holds (``_linkedin_try_lock``),
+        so they sync different accounts at once and none twice.
         """
         budget = self._linkedin_param_int("linkedin_leadgen.cron_budget", CRON_BUDGET)  # "0": one batch per call
         deadline = self._linkedin_clock().monotonic() + budget
         result = self._sync_accounts(self._get_accounts_to_sync(), deadline=deadline, trigger="cron")
+        # One call per run of the job, then a trigger if work remains (which wakes the cron threads at once):
+        # Odoo's cron thread counts its time limit (limit_time_real_cron, else limit_time_real: 120 s) over
+        # every job of one pass and reloads the whole server beyond it; ten calls of 10 s of each of the
+        # sync's workers in one pass would exceed it on a busy machine.
         done = result["fetched"] + result["created"] + result["updated"]
-        remaining = 1 if result["backlog"] else 0
-        self._linkedin_cron_progress(SYNC_CRON, done=done or remaining, remaining=remaining)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        if result["backlog"]:
+            self._linkedin_trigger_cron(SYNC_CRON)
         return result
 
     @api.model
@@ -229,6 +241,12 @@ class LinkedInLeadImporter(models.AbstractModel):
                     account._ensure_webhook_subscription(run.client, run.warnings)
                     self._retry_failed(run)
                     self._pull(run, deadline)
+                except (ConcurrentChange, psycopg2.errors.TransactionRollbackError):
+                    # another worker (cron thread or server) wrote the same record meanwhile: a UTM campaign,
+                    # or an existing lead that submissions of two accounts match. The batch was rolled back to
+                    # its savepoint; the next call, which sees that change, imports it again.
+                    _logger.info("LinkedIn ad account %s: concurrent change, batch redone", account.linkedin_id)
+                    run.backlog = True
                 except Exception as exc:  # noqa: BLE001 - stored batches stay, the error is recorded
                     run.error = exc
         except Exception as exc:  # noqa: BLE001 - isolated per account, recorded on it and in the log

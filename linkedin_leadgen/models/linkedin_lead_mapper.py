@@ -17,6 +17,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize
 
 from .. import linkedin as li
+from .linkedin_sync_mixin import ConcurrentChange
 
 # Common ways members write a few countries.
 COUNTRY_ALIASES = (("usa", "us"), ("united states of america", "us"), ("uk", "gb"), ("england", "gb"))
@@ -245,7 +246,14 @@ class LinkedInLeadMapper(models.AbstractModel):
             to_create = sorted(name for name in missing if name not in cache)
             if to_create and self._linkedin_param_bool("linkedin_leadgen.create_utm_campaigns"):
                 to_create = [name for name in to_create if self._utm_campaign_creatable(name)]
-                for campaign in Campaign.create([{"title": name} for name in to_create]):
+                try:
+                    with self.env.cr.savepoint():
+                        created = Campaign.create([{"title": name} for name in to_create])
+                        created.flush_recordset()
+                except (psycopg2.errors.UniqueViolation, psycopg2.errors.TransactionRollbackError) as exc:
+                    # another sync worker created it since this transaction began (unseen until then)
+                    raise ConcurrentChange(str(exc)) from exc
+                for campaign in created:
                     cache[campaign.title] = campaign.id
             for name in missing:
                 cache.setdefault(name, False)

@@ -142,11 +142,11 @@ class LinkedInLeadgenSettingsMixin(models.AbstractModel):
         return max(1, round(hours))
 
     def _linkedin_set_sync_interval(self):
-        cron = self.env.ref(SYNC_CRON, raise_if_not_found=False)
-        if cron and self.linkedin_sync_interval > 0:
-            cron = cron.sudo()
-            if (cron.interval_number, cron.interval_type) != (self.linkedin_sync_interval, "hours"):
-                cron.write({"interval_number": self.linkedin_sync_interval, "interval_type": "hours"})
+        if self.linkedin_sync_interval > 0:
+            # the sync's workers keep its schedule
+            for cron in self.env["linkedin.sync.mixin"]._linkedin_crons(SYNC_CRON):
+                if (cron.interval_number, cron.interval_type) != (self.linkedin_sync_interval, "hours"):
+                    cron.write({"interval_number": self.linkedin_sync_interval, "interval_type": "hours"})
 
 
 class LinkedInLeadgenSettings(models.TransientModel):

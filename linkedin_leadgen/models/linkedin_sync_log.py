@@ -44,6 +44,12 @@ class LinkedInSyncLog(models.Model):
     duplicate_count = fields.Integer(string="Already Imported", aggregator="sum")
     call_count = fields.Integer(string="LinkedIn Calls", aggregator="sum")
     error = fields.Text()
+    worker = fields.Char(
+        string="Run By",
+        readonly=True,
+        help="The Odoo process (host and process id) that ran the synchronization: several cron threads and "
+        "servers share the accounts out between them.",
+    )
     # responses of the run that could not be kept as submissions (no LinkedIn id, refused by the database):
     # personal data, so LinkedIn administrators only, and never in ``error``
     rejected_responses = fields.Json(groups="linkedin_leadgen.group_linkedin_leadgen_manager", readonly=True)
@@ -119,5 +125,6 @@ class LinkedInSyncLog(models.Model):
                 "call_count": calls,
                 "error": li.safe_text(error or "\n".join(run.warnings)) or False,
                 "rejected_responses": run.rejected or False,
+                "worker": self.env["linkedin.sync.mixin"]._linkedin_worker_name(),
             }
         )

@@ -7,6 +7,8 @@ row lock that never waits, cron triggering, typed readers of the settings and th
 """
 
 import logging
+import os
+import socket
 from datetime import timedelta
 
 import psycopg2.errors
@@ -24,6 +26,11 @@ SYNC_CRON = "linkedin_leadgen.ir_cron_linkedin_sync"  # the scheduled lead sync
 RETRY_BASE = timedelta(minutes=1)  # first wait after a throttle or an outage, doubled at each failure
 MAX_BACKOFF = timedelta(hours=6)
 _FALSE_VALUES = ("", "0", "false", "False")
+
+
+class ConcurrentChange(Exception):
+    """Another run (a cron worker on another thread or server) wrote the same shared record at the same
+    time, e.g. created the same UTM campaign: the work is not wrong, it is done again in the next call."""
 
 
 class LinkedInSyncMixin(models.AbstractModel):
@@ -169,7 +176,9 @@ class LinkedInSyncMixin(models.AbstractModel):
         LinkedIn's errors (throttling, outage, revoked grant...), the network's and the database's own
         (lock, serialization failure, lost connection) are not: the same work may succeed later.
         """
-        return not isinstance(error, li.LinkedInError | psycopg2.OperationalError | psycopg2.InterfaceError)
+        return not isinstance(
+            error, li.LinkedInError | psycopg2.OperationalError | psycopg2.InterfaceError | ConcurrentChange
+        )
 
     @api.model
     def _linkedin_isolated(self, work, run=None):
@@ -246,11 +255,27 @@ class LinkedInSyncMixin(models.AbstractModel):
         return self.browse()
 
     @api.model
-    def _linkedin_trigger_cron(self, xmlid, at=None):
-        """Wake the scheduled action ``xmlid`` now (or at ``at``): Odoo's cron threads pick it up at once."""
+    def _linkedin_crons(self, xmlid):
+        """The scheduled action ``xmlid`` and its workers: the active scheduled actions that run the same
+        code on the same model (the lead sync ships several; an administrator may duplicate one for more).
+
+        Odoo's runner locks a job's row while it runs, so one scheduled action never runs twice at once;
+        several of them do, each on its own cron thread or server, and the records they work on are
+        shared out with :meth:`_linkedin_try_lock`, which skips a record another worker holds.
+        """
         cron = self.env.ref(xmlid, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at=at)
+        if not cron:
+            return self.env["ir.cron"]
+        cron = cron.sudo()
+        workers = cron.search([("model_id", "=", cron.model_id.id), ("code", "=", cron.code)], order="id")
+        return cron | workers
+
+    @api.model
+    def _linkedin_trigger_cron(self, xmlid, at=None):
+        """Wake the scheduled action ``xmlid`` and its workers now (or at ``at``): Odoo's cron threads pick
+        them up at once, each one on a thread of its own."""
+        for cron in self._linkedin_crons(xmlid):
+            cron._trigger(at=at)
 
     @api.model
     def _linkedin_cron_progress(self, xmlid, done, remaining):
@@ -258,9 +283,15 @@ class LinkedInSyncMixin(models.AbstractModel):
 
         The runner calls a job at most 10 times in a row, then leaves it due without waking its threads,
         which look again only on a database notification or after up to 60 s. A trigger at now sends that
-        notification when this call's transaction commits, so a backlog goes on without the pause. Several
-        cron threads and servers stay safe: Odoo locks the job's row while it runs.
+        notification when this call's transaction commits, so a backlog goes on without the pause; it wakes
+        the job's idle workers too, so that other cron threads and servers take their share.
         """
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if done and remaining:
             self._linkedin_trigger_cron(xmlid)
+
+    @api.model
+    def _linkedin_worker_name(self):
+        """Which Odoo process runs this code (host and process id): in the sync history, it shows how the
+        work is shared between cron threads and servers."""
+        return f"{socket.gethostname()}:{os.getpid()}"

@@ -22,3 +22,4 @@ from . import test_suite_access
 from . import test_suite_concurrency
 from . import test_suite_crash
 from . import test_suite_unreliable
+from . import test_sync_workers

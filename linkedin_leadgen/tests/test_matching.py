@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged, users
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 
 from .sync_common import LinkedInSyncCase
 
@@ -129,6 +129,26 @@ class TestLinkedInMatching(LinkedInSyncCase):
             result = self._sync_accounts(self.europe)
         self.assertEqual((result["created"], result["updated"]), (39, 1))
         self.assertEqual(sorted(calls), [("email_from", 40), ("partner_name", 40)])
+
+    def test_every_match_look_up_is_served_by_an_index(self):
+        """At 1,000,000 leads a look-up that reads the whole table takes seconds a batch: the e-mail, the
+        phone and the company name (compared case- and space-insensitively) each have their index."""
+        self._existing_lead(email_from="ix@example.com", phone="+32 470 11 22 33", partner_name="Index  Works")
+        self.env.flush_all()
+        company = self.env.company
+        for fname, kind, value, index in (
+            ("email_from", "email", "ix@example.com", "crm_lead_email_normalized_btree_index"),
+            ("phone", "phone", "+32470112233", "crm_lead__phone_sanitized_index"),
+            ("partner_name", "text", "index works", "crm_lead_partner_name_linkedin_match_index"),
+        ):
+            query = self.Lead._linkedin_match_query(company, fname, kind, [value])
+            self.env.cr.execute(query)
+            self.assertEqual(len(self.env.cr.fetchall()), 1, f"the {fname} look-up finds the lead")
+            self.env.cr.execute("SET LOCAL enable_seqscan = off")
+            self.env.cr.execute(SQL("EXPLAIN %s", query))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            self.env.cr.execute("SET LOCAL enable_seqscan = on")
+            self.assertIn(index, plan, f"the {fname} look-up uses {index}")
 
     # ------------------------------------------------------------------
     # Activation and deletion rules
