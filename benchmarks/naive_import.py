@@ -43,7 +43,7 @@ defaults = {
     "type": "lead" if env.ref("crm.group_use_lead") in env.ref("base.group_user").implied_ids else "opportunity",  # noqa: F821
     "user_id": admin.id,
     "team_id": env["crm.team"]._get_default_team_id(user_id=admin.id).id,  # noqa: F821
-    "source_id": env.ref("utm.utm_source_linkedin").id,  # noqa: F821
+    "source_id": env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content").id,  # noqa: F821
     "medium_id": env.ref("utm.utm_medium_linkedin").id,  # noqa: F821
 }
 countries = {c.name.lower(): c.id for c in env["res.country"].search([])}  # noqa: F821

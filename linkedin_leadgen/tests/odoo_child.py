@@ -18,6 +18,26 @@ from odoo.tools import config
 
 ARGS_VARIABLE = "LINKEDIN_CRASH_ARGS"
 
+#: the last branch of a child script's ``if mode == ...`` chain that removes what a sync committed: the
+#: profile ``args["profile"]``, its accounts, forms, submissions, logs and leads (of the script's ``source``),
+#: the parameters ``args["params"]`` and the UTM campaigns after ``args["campaign"]``
+CLEANUP_MODE = """
+elif mode == "cleanup":
+    profile = env["linkedin.user.profile"].browse(args["profile"]).exists()
+    accounts = profile.ad_account_ids
+    submissions = Submission.search([("account_id", "in", accounts.ids)])
+    env["crm.lead"].with_context(active_test=False).search([("source_id", "=", source.id)]).unlink()
+    submissions.unlink()
+    env["linkedin.sync.log"].search([("account_id", "in", accounts.ids)]).unlink()
+    accounts.form_ids.unlink()
+    accounts.unlink()
+    profile.unlink()
+    env["ir.config_parameter"].search([("key", "in", list(args["params"]))]).unlink()
+    env["utm.campaign"].search([("id", ">", args["campaign"])]).unlink()
+    env.cr.commit()
+    out("CLEANED")
+"""
+
 
 class OdooChildCase(BaseCase):
     """Base class: set ``CHILD_SCRIPT``, ``self.dbname`` (see :meth:`_test_dbname`) and ``self.args``."""

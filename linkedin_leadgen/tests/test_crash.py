@@ -13,7 +13,7 @@ from odoo.tests import tagged
 from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
-from .odoo_child import OdooChildCase
+from .odoo_child import CLEANUP_MODE, OdooChildCase
 
 CHILD_SCRIPT = r"""
 import json, os, time
@@ -71,21 +71,8 @@ elif mode == "check":
         "cursors": [a.sync_cursor or "" for a in accounts],
     }))
 
-elif mode == "cleanup":
-    profile = env["linkedin.user.profile"].browse(args["profile"]).exists()
-    accounts = profile.ad_account_ids
-    submissions = Submission.search([("account_id", "in", accounts.ids)])
-    env["crm.lead"].with_context(active_test=False).search([("source_id", "=", source.id)]).unlink()
-    submissions.unlink()
-    env["linkedin.sync.log"].search([("account_id", "in", accounts.ids)]).unlink()
-    accounts.form_ids.unlink()
-    accounts.unlink()
-    profile.unlink()
-    env["ir.config_parameter"].search([("key", "in", list(args["params"]))]).unlink()
-    env["utm.campaign"].search([("id", ">", args["campaign"])]).unlink()
-    env.cr.commit()
-    out("CLEANED")
 """
+CHILD_SCRIPT += CLEANUP_MODE
 
 
 @tagged("post_install", "-at_install")

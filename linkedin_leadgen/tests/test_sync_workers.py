@@ -23,7 +23,7 @@ from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 
 from ..models.linkedin_sync_mixin import SYNC_CRON
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
-from .odoo_child import OdooChildCase
+from .odoo_child import CLEANUP_MODE, OdooChildCase
 from .sync_common import LinkedInSyncCase
 
 CHILD_SCRIPT = r"""
@@ -33,7 +33,7 @@ from odoo.addons.linkedin_leadgen import linkedin as li
 args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
 mode = args["mode"]
 Submission = env["linkedin.form.submission"]
-source = env.ref("utm.utm_source_linkedin")
+source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content")
 
 def out(*values):
     print(*values, flush=True)
@@ -96,21 +96,8 @@ elif mode == "check":
         "errors": [a.last_sync_error for a in accounts if a.last_sync_error],
     }))
 
-elif mode == "cleanup":
-    profile = env["linkedin.user.profile"].browse(args["profile"]).exists()
-    accounts = profile.ad_account_ids
-    submissions = Submission.search([("account_id", "in", accounts.ids)])
-    env["crm.lead"].with_context(active_test=False).search([("source_id", "=", source.id)]).unlink()
-    submissions.unlink()
-    env["linkedin.sync.log"].search([("account_id", "in", accounts.ids)]).unlink()
-    accounts.form_ids.unlink()
-    accounts.unlink()
-    profile.unlink()
-    env["ir.config_parameter"].search([("key", "in", list(args["params"]))]).unlink()
-    env["utm.campaign"].search([("id", ">", args["campaign"])]).unlink()
-    env.cr.commit()
-    out("CLEANED")
 """
+CHILD_SCRIPT += CLEANUP_MODE
 
 
 @tagged("post_install", "-at_install")
