@@ -198,6 +198,13 @@ def take(odoo, browser):
     # a new profile, as a first-time user makes it (the one of an earlier run goes, with its accounts' links)
     old_profiles = odoo.call("linkedin.user.profile", "search", [("name", "=", PROFILE_NAME)])
     if old_profiles:
+        # the audiences an earlier run made from it go first (an audience keeps its profile)
+        audiences = odoo.call("linkedin.audience", "search", [("profile_id", "in", old_profiles)],
+                              context={"active_test": False})  # fmt: skip
+        if audiences:  # deleted as a user does it: the Delete button's wizard, leaving them on LinkedIn
+            wizard = odoo.call("linkedin.audience.remove.wizard", "create", {"audience_ids": [(6, 0, audiences)],
+                                                                              "mode": "delete"})  # fmt: skip
+            odoo.call("linkedin.audience.remove.wizard", "action_confirm", [wizard])
         odoo.call("linkedin.user.profile", "unlink", old_profiles)
     profile_id = odoo.call("linkedin.user.profile", "create", {"name": PROFILE_NAME})
     profile_url = odoo.action_url("linkedin_leadgen.linkedin_user_profile_action", profile_id)
@@ -228,7 +235,9 @@ def take(odoo, browser):
 
     browser.go(odoo.action_url("linkedin_leadgen.linkedin_ad_account_action_sync_status"), ".o_list_view .o_data_row")
     shot_leadgen("sync_status")
-    browser.go(odoo.action_url("linkedin_leadgen.linkedin_form_submission_action_dashboard"), ".o_action .o_content")
+    browser.go(
+        odoo.action_url("linkedin_leadgen.linkedin_leadgen_dashboard_action"), ".o_dashboard .o-dashboard-action canvas"
+    )
     shot_leadgen("dashboard")
     browser.go(odoo.action_url("linkedin_leadgen.crm_lead_action_linkedin_by_source"), ".o_action .o_content")
     shot_leadgen("leads_by_source")
