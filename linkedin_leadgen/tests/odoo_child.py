@@ -18,6 +18,28 @@ from odoo.tools import config
 
 ARGS_VARIABLE = "LINKEDIN_CRASH_ARGS"
 
+#: the head of a child script that syncs: its arguments, ``out()``, the lead source, and the first steps of
+#: its ``setup`` mode (the parameters ``args["params"]``, a profile connected with ``args["tokens"]``), which
+#: the script goes on with, indented in that branch
+SYNC_SCRIPT_HEAD = r"""
+import json, os, time
+from odoo.addons.linkedin_leadgen import linkedin as li
+
+args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
+mode = args["mode"]
+Submission = env["linkedin.form.submission"]
+source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content")
+
+def out(*values):
+    print(*values, flush=True)
+
+if mode == "setup":
+    for key, value in args["params"].items():
+        env["ir.config_parameter"].set_param(key, value)
+    profile = env["linkedin.user.profile"].create({"name": "Child test", "user_id": env.ref("base.user_admin").id})
+    profile._connect_with_tokens(li.Tokens.from_response(args["tokens"]))
+"""
+
 #: the last branch of a child script's ``if mode == ...`` chain that removes what a sync committed: the
 #: profile ``args["profile"]``, its accounts, forms, submissions, logs and leads (of the script's ``source``),
 #: the parameters ``args["params"]`` and the UTM campaigns after ``args["campaign"]``

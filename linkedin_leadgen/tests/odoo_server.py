@@ -250,6 +250,18 @@ class ServerSuiteCase(BaseCase):
     def _sql(self, query, params=None):
         return sql(self.db, query, params)
 
+    def _submission_outcome(self, expected):
+        """``(ids, lost, duplicates)`` of the stored submissions against the LinkedIn ids ``expected``: every
+        stored LinkedIn id (a list), how many expected ones have no lead, how many submissions or leads
+        were made twice."""
+        rows = self._sql("SELECT linkedin_id, state, lead_id FROM linkedin_form_submission")
+        ids = [row[0] for row in rows]
+        with_lead = {row[0] for row in rows if row[2] and row[1] in ("lead_created", "lead_updated")}
+        created_leads = [row[2] for row in rows if row[1] == "lead_created"]
+        lead_count = self._sql("SELECT count(*) FROM crm_lead")[0][0]
+        duplicates = (len(ids) - len(set(ids))) + (lead_count - len(set(created_leads)))
+        return ids, len(expected - with_lead), duplicates
+
     def _trigger_cron(self, xmlid):
         """Wake a scheduled action as Odoo's ``_trigger()`` does: a trigger row, then the cron threads'
         notification (both servers listen to it)."""

@@ -13,25 +13,11 @@ from odoo.tests import tagged
 from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
-from .odoo_child import CLEANUP_MODE, OdooChildCase
+from .odoo_child import CLEANUP_MODE, SYNC_SCRIPT_HEAD, OdooChildCase
 
-CHILD_SCRIPT = r"""
-import json, os, time
-from odoo.addons.linkedin_leadgen import linkedin as li
-
-args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
-mode = args["mode"]
-Submission = env["linkedin.form.submission"]
-source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content")
-
-def out(*values):
-    print(*values, flush=True)
-
-if mode == "setup":
-    for key, value in args["params"].items():
-        env["ir.config_parameter"].set_param(key, value)
-    profile = env["linkedin.user.profile"].create({"name": "Crash test", "user_id": env.ref("base.user_admin").id})
-    profile._connect_with_tokens(li.Tokens.from_response(args["tokens"]))
+CHILD_SCRIPT = (
+    SYNC_SCRIPT_HEAD
+    + r"""
     env.cr.commit()
     accounts = profile.ad_account_ids.filtered("can_sync")
     last_campaign = env["utm.campaign"].search([], order="id desc", limit=1).id or 0
@@ -72,6 +58,7 @@ elif mode == "check":
     }))
 
 """
+)
 CHILD_SCRIPT += CLEANUP_MODE
 
 

@@ -118,13 +118,7 @@ class TestSuiteConcurrency(ServerSuiteCase):
         self.assertTrue(self.wait_until(pull_done, 300, wake=True), "the sync finished")
 
         expected = {str(lead.id) for lead in emulator.data.leads.values() if lead.account in synced}
-        rows = self._sql("SELECT linkedin_id, state, lead_id FROM linkedin_form_submission")
-        ids = [row[0] for row in rows]
-        with_lead = {row[0] for row in rows if row[2] and row[1] in ("lead_created", "lead_updated")}
-        created_leads = [row[2] for row in rows if row[1] == "lead_created"]
-        lead_count = self._sql("SELECT count(*) FROM crm_lead")[0][0]
-        lost = len(expected - with_lead)
-        duplicates = (len(ids) - len(set(ids))) + (lead_count - len(set(created_leads)))
+        ids, lost, duplicates = self._submission_outcome(expected)
         log_failures = first.log_failures() + second.log_failures()
         lines = [
             report(

@@ -185,13 +185,7 @@ class TestSuiteSyncCrash(ServerSuiteCase):
         self.assertTrue(self.wait_until(self._pull_done, 300, wake=True), "the sync finished")
 
         expected = self._expected()
-        rows = self._sql("SELECT linkedin_id, state, lead_id FROM linkedin_form_submission")
-        ids = [row[0] for row in rows]
-        with_lead = {row[0] for row in rows if row[2] and row[1] in ("lead_created", "lead_updated")}
-        created_leads = [row[2] for row in rows if row[1] == "lead_created"]
-        lead_count = self._sql("SELECT count(*) FROM crm_lead")[0][0]
-        lost = len(expected - with_lead)
-        duplicates = (len(ids) - len(set(ids))) + (lead_count - len(set(created_leads)))
+        ids, lost, duplicates = self._submission_outcome(expected)
         lines = [
             report("sync_kill_points", self.kills, "points", POINTS, self.kills >= POINTS),
             report("sync_submissions", len(set(ids) & expected), "submissions", len(expected), not lost),

@@ -23,26 +23,12 @@ from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 
 from ..models.linkedin_sync_mixin import SYNC_CRON
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
-from .odoo_child import CLEANUP_MODE, OdooChildCase
+from .odoo_child import CLEANUP_MODE, SYNC_SCRIPT_HEAD, OdooChildCase
 from .sync_common import LinkedInSyncCase
 
-CHILD_SCRIPT = r"""
-import json, os, time
-from odoo.addons.linkedin_leadgen import linkedin as li
-
-args = json.loads(os.environ["LINKEDIN_CRASH_ARGS"])
-mode = args["mode"]
-Submission = env["linkedin.form.submission"]
-source = env.ref("linkedin_leadgen.utm_source_linkedin_sponsored_content")
-
-def out(*values):
-    print(*values, flush=True)
-
-if mode == "setup":
-    for key, value in args["params"].items():
-        env["ir.config_parameter"].set_param(key, value)
-    profile = env["linkedin.user.profile"].create({"name": "Workers test", "user_id": env.ref("base.user_admin").id})
-    profile._connect_with_tokens(li.Tokens.from_response(args["tokens"]))
+CHILD_SCRIPT = (
+    SYNC_SCRIPT_HEAD
+    + r"""
     crons = env["linkedin.sync.mixin"]._linkedin_crons("linkedin_leadgen.ir_cron_linkedin_sync")
     env["linkedin.sync.mixin"]._linkedin_trigger_cron("linkedin_leadgen.ir_cron_linkedin_sync")
     env.cr.commit()
@@ -97,6 +83,7 @@ elif mode == "check":
     }))
 
 """
+)
 CHILD_SCRIPT += CLEANUP_MODE
 
 
