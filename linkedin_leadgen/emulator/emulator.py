@@ -101,6 +101,8 @@ class LinkedInEmulator:
     def reset(self):
         """Regenerate the data from the seed; forget tokens, faults, log and counters; restore tunables."""
         with self.lock:
+            # a request still in flight (a slow fault) belongs to the state before: it is not recorded
+            self.generation = getattr(self, "generation", 0) + 1
             for name, value in self._config.items():
                 setattr(self, name, value)
             self.clock_offset = 0

@@ -103,10 +103,13 @@ def serve(emu, handler):
     endpoint, args = route(split.path)
     with emu.lock:
         fault = emu.take_fault(endpoint, f"{split.path}?{split.query}")
+        generation = emu.generation
     if fault and fault.kind == "slow":
         emu.stopping.wait(fault.options.get("delay", 5))
     with emu.lock:
         try:
+            if emu.generation != generation:  # reset while it waited: answered, never counted or logged
+                raise ApiError(503, "The emulator was reset while this request waited")
             reply = _process(emu, req, endpoint, args, fault, len(handler.path))
         except ApiError as error:
             reply = error.reply()
@@ -115,7 +118,8 @@ def serve(emu, handler):
         except Exception:
             _logger.exception("emulator error on %s %s", req.method, req.path)
             reply = ApiError(500, "Internal Server Error").reply()
-        emu.record(req, reply, endpoint)
+        if emu.generation == generation:
+            emu.record(req, reply, endpoint)
     _logger.info("%s %s -> %s", handler.command, split.path, reply.status)
     _write(handler, reply, truncate=bool(fault and fault.kind == "truncated"))
 
