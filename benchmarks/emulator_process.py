@@ -40,6 +40,13 @@ class Control:
         with self.emulator.lock:
             return dict(self.emulator._calls)
 
+    def op_requests(self, endpoint):
+        """The request log of ``endpoint`` (path, query, status), oldest first."""
+        return [
+            {key: entry.get(key) for key in ("method", "path", "query", "status")}
+            for entry in self.emulator.requests(endpoint, bodies=False)
+        ]
+
     def op_segment_count(self, segment):
         with self.emulator.lock:
             found = self.emulator.data.segments.get(str(segment))

@@ -248,6 +248,8 @@ def bench_sync(args, template):
         calls_by_endpoint = {k: v - calls_before.get(k, 0) for k, v in emulator("calls").items()}
         # the sync's calls: those of the authorization (dialog, token, member, its accounts) are not counted
         calls = sum(v for k, v in calls_by_endpoint.items() if k not in AUTHORIZATION_ENDPOINTS)
+        pages = [entry["query"] for entry in emulator("requests", endpoint="leadFormResponses")]
+        reread = len(pages) - len(set(pages))  # the same page (account, window, offset) asked again
         linkedin_ids = [a["linkedin_id"] for a in server.call("linkedin.ad.account", "read", account_ids,
                                                               ["linkedin_id"])]  # fmt: skip
 
@@ -277,7 +279,7 @@ def bench_sync(args, template):
     print(f"# sync: {submissions} submissions into {args.leads} leads ({len(matching)} matching) in {elapsed:.1f} s "
           f"from the OAuth callback; naive importer {naive_leads} in {naive_time:.1f} s; floor {floor_leads} in "
           f"{floor_time:.1f} s; the callback request {callback:.1f} s", flush=True)  # fmt: skip
-    print(f"# LinkedIn calls: {calls_by_endpoint}", flush=True)
+    print(f"# LinkedIn calls: {calls_by_endpoint}; pages of leads read twice: {reread}", flush=True)
     figure("sync_rate", f"{rate:.0f}", "submissions/s", "-", True)
     figure("sync_vs_naive", f"{rate / naive_rate:.1f}", "x naive", ">= 5", rate >= 5 * naive_rate)
     figure("sync_vs_floor", f"{rate / floor_rate:.2f}", "x floor", ">= 0.75", rate >= 0.75 * floor_rate)

@@ -312,6 +312,10 @@ class LinkedInAdAccount(models.Model):
         """Fetch the account's lead forms and their questions from LinkedIn."""
         forms = self.env["linkedin.lead.form"]
         for account in self:
-            form_dicts = list(client.iter_lead_forms(account.linkedin_id))
-            forms |= self.env["linkedin.lead.form"]._upsert_from_linkedin(account, form_dicts)
+            forms |= self.env["linkedin.lead.form"]._upsert_from_linkedin(account, account._fetch_forms(client))
         return forms
+
+    def _fetch_forms(self, client):
+        """The account's lead forms as LinkedIn lists them (dicts)."""
+        self.ensure_one()
+        return list(client.iter_lead_forms(self.linkedin_id))

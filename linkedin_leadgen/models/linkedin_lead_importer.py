@@ -239,7 +239,7 @@ class LinkedInLeadImporter(models.AbstractModel):
                 try:
                     self._connect_run(run)
                     account._ensure_webhook_subscription(run.client, run.warnings)
-                    self._retry_failed(run)
+                    self._import_waiting(run)
                     self._pull(run, deadline)
                 except (ConcurrentChange, psycopg2.errors.TransactionRollbackError):
                     # another worker (cron thread or server) wrote the same record meanwhile: a UTM campaign,
@@ -317,11 +317,35 @@ class LinkedInLeadImporter(models.AbstractModel):
         self._store_batch(run, batch, window, final=True)
 
     def _store_batch(self, run, responses, cursor, final=False):
-        """Store a batch and move the account's resume point, in one savepoint (see :meth:`_store_responses`)."""
+        """Store a batch and move the account's resume point, in one savepoint (see :meth:`_store_responses`).
+
+        When another worker changed a record the batch writes since this transaction began (a lead that
+        submissions of two accounts match), the batch cannot be imported in this transaction: its
+        responses are parked instead (stored as new submissions, without leads yet) and the resume point
+        moves all the same, so that nothing LinkedIn sent is read twice; the next run, which sees that
+        change, imports them first (:meth:`_import_waiting`). ``ConcurrentChange`` then ends this run.
+        """
+        snapshot = run.snapshot()
+        try:
+            self._store_and_move(run, responses, cursor, final, self._store_responses)
+        except (ConcurrentChange, psycopg2.errors.TransactionRollbackError) as exc:
+            run.restore(snapshot)
+            _logger.info(
+                "LinkedIn ad account %s: concurrent change, %d responses parked for the next run",
+                run.account.linkedin_id,
+                len(responses),
+            )
+            self._store_and_move(run, responses, cursor, final, self._park_responses)
+            raise ConcurrentChange(str(exc)) from exc
+        except Exception:
+            run.restore(snapshot)
+            raise
+
+    def _store_and_move(self, run, responses, cursor, final, store):
         snapshot = run.snapshot()
         try:
             with self.env.cr.savepoint():
-                self._store_responses(run, responses)
+                store(run, responses)
                 if final:
                     vals = {"sync_watermark": li.ms_to_datetime(cursor["end_ms"]), "sync_cursor": False}
                 else:
@@ -389,8 +413,11 @@ class LinkedInLeadImporter(models.AbstractModel):
     # Responses to items
     # ------------------------------------------------------------------
 
-    def _import_responses(self, run, responses):
-        """Read, map, match and store a batch of LinkedIn responses (already imported ones are skipped)."""
+    def _import_responses(self, run, responses, park=False):
+        """Read, map, match and store a batch of LinkedIn responses (already imported ones are skipped).
+
+        ``park``: store them as new submissions without importing their leads (:meth:`_store_batch`).
+        """
         by_id = {}
         unbound = 0
         for response in responses:
@@ -422,9 +449,18 @@ class LinkedInLeadImporter(models.AbstractModel):
             if item.linkedin_id in recreate:  # its lead was deleted in Odoo; a reset asked for it again
                 item.submission = self.env["linkedin.form.submission"].browse(recreate[item.linkedin_id])
                 item.rebound = item.recreate = True
-        if items:
+        if items and park:
+            for item in items:
+                item.state = "failed" if item.invalid else "new"
+                item.error = item.invalid or ""
+            self.env["linkedin.form.submission"]._linkedin_store_items(run, items)
+        elif items:
             self._fill_campaign_names(run, [item for item in items if not item.invalid])
             self._import_items(run, items)
+
+    def _park_responses(self, run, responses):
+        """Store ``responses`` as new submissions, their leads to be imported by the next run."""
+        self._import_responses(run, responses, park=True)
 
     def _item_from_response(self, run, linkedin_id, response, form=None):
         """The item of ``response``; one that cannot be read as a lead gives an ``invalid`` item.
@@ -477,7 +513,7 @@ class LinkedInLeadImporter(models.AbstractModel):
         )
 
     def _get_form(self, run, form_linkedin_id, form_dict):
-        """The ``linkedin.lead.form`` record of a response (forms are refreshed at most once per run)."""
+        """The ``linkedin.lead.form`` record of a response (LinkedIn's forms are listed at most once per run)."""
         caches = run.caches
         if caches.forms is None:
             caches.forms = {
@@ -489,13 +525,20 @@ class LinkedInLeadImporter(models.AbstractModel):
         forms = caches.forms
         if not form_linkedin_id:
             return self.env["linkedin.lead.form"]
-        if form_linkedin_id not in forms and run.client and not caches.forms_refreshed:
-            caches.forms_refreshed = True
-            forms.update({form.linkedin_id: form for form in run.account._refresh_forms(run.client)})
+        if form_linkedin_id not in forms and run.client and caches.form_dicts is None:
+            caches.form_dicts = {str(data.get("id")): data for data in run.account._fetch_forms(run.client)}
+            forms.update(self._upsert_forms(run, caches.form_dicts.values()))
+        elif form_linkedin_id not in forms and form_linkedin_id in (caches.form_dicts or {}):
+            # listed earlier in this run, its record rolled back since: made again without asking LinkedIn
+            forms.update(self._upsert_forms(run, [caches.form_dicts[form_linkedin_id]]))
         if form_linkedin_id not in forms and form_dict.get("content"):
             for form in self.env["linkedin.lead.form"]._upsert_from_linkedin(run.account, [form_dict]):
                 forms[form.linkedin_id] = form
         return forms.get(form_linkedin_id) or self.env["linkedin.lead.form"]
+
+    def _upsert_forms(self, run, form_dicts):
+        forms = self.env["linkedin.lead.form"]._upsert_from_linkedin(run.account, list(form_dicts))
+        return {form.linkedin_id: form for form in forms}
 
     def _fill_campaign_names(self, run, items):
         """Campaign names from the projection, else one batch call per batch of leads (cached per run)."""
@@ -526,19 +569,23 @@ class LinkedInLeadImporter(models.AbstractModel):
     # Stored submissions imported again
     # ------------------------------------------------------------------
 
-    def _retry_failed(self, run):
-        """Import again the account's failed submissions (bounded number of attempts)."""
-        failed = self.env["linkedin.form.submission"].search(
+    def _import_waiting(self, run):
+        """Import the account's submissions waiting for it: new ones (parked by :meth:`_store_batch`, or
+        whose lead a reset asked to re-create) and failed ones (a bounded number of attempts)."""
+        waiting = self.env["linkedin.form.submission"].search(
             [
                 ("account_id", "=", run.account.id),
+                ("personal_data_purged", "=", False),
+                "|",
+                ("state", "=", "new"),
+                "&",
                 ("state", "=", "failed"),
                 ("retry_count", "<", MAX_RETRIES),
-                ("personal_data_purged", "=", False),
             ],
             limit=self._linkedin_param_int("linkedin_leadgen.batch_size", BATCH_SIZE, minimum=1),
         )
-        if failed:
-            self._import_submissions(run, failed)
+        if waiting:
+            self._import_submissions(run, waiting)
 
     def _import_submissions(self, run, submissions, force_create=False):
         """Import stored submissions again, in one savepoint; if that fails for their data, in one savepoint

@@ -60,7 +60,7 @@ class SyncCaches:
     """What one run looks up once: forms, settings and reference data."""
 
     forms: dict = None  # LinkedIn form id -> linkedin.lead.form
-    forms_refreshed: bool = False
+    form_dicts: dict = None  # LinkedIn form id -> the form LinkedIn listed, once per run (kept on rollback)
     campaign_names: dict = field(default_factory=dict)  # LinkedIn campaign id -> name (kept on rollback)
     mapping_plan: list = None
     match_fields: list = None
@@ -72,10 +72,11 @@ class SyncCaches:
     utm_campaigns: dict = field(default_factory=dict)
 
     def forget_records(self):
-        """Forget what may name records a rolled-back savepoint created (forms, UTM campaigns)."""
-        campaign_names = self.campaign_names
+        """Forget what may name records a rolled-back savepoint created (forms, UTM campaigns); what
+        LinkedIn sent is kept (it is not asked twice)."""
+        campaign_names, form_dicts = self.campaign_names, self.form_dicts
         self.__init__()
-        self.campaign_names = campaign_names
+        self.campaign_names, self.form_dicts = campaign_names, form_dicts
 
 
 @dataclass

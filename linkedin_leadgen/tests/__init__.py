@@ -18,6 +18,7 @@ from . import test_settings_form
 from . import test_dashboard
 from . import test_linkedin_data
 from . import test_concurrent_refresh
+from . import test_concurrent_lead_update
 from . import test_suite_access
 from . import test_suite_concurrency
 from . import test_suite_crash

@@ -171,7 +171,8 @@ class TestLinkedInSyncWorkerTriggers(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestLinkedInConcurrentChange(LinkedInSyncCase):
-    """What another worker wrote meanwhile is not an error of the account: the batch is redone next call."""
+    """What another worker wrote meanwhile is not an error of the account: the batch's responses wait,
+    stored as new submissions, and the next call imports them (without asking LinkedIn again)."""
 
     emulator_kwargs = {"responses": 0, "seed": 5}
 
@@ -199,7 +200,8 @@ class TestLinkedInConcurrentChange(LinkedInSyncCase):
         self.assertFalse(result["errors"])
         self.assertEqual(self.europe.sync_state, "backlog", "not an error shown on the account")
         self.assertFalse(self.europe.sync_paused_until, "no back-off: the next call redoes it")
-        self.assertFalse(self._submission(response))
+        self.assertEqual(self._submission(response).state, "new", "kept, waiting for its lead")
+        self.assertFalse(self._submission(response).lead_id)
         result = self._sync_accounts(self.europe)
         self.assertEqual((result["updated"], self.europe.sync_state), (1, "idle"))
         self.assertEqual(self._submission(response).state, "lead_updated")
@@ -221,7 +223,7 @@ class TestLinkedInConcurrentChange(LinkedInSyncCase):
         self.assertTrue(raised)
         self.assertTrue(result["backlog"])
         self.assertFalse(result["errors"])
-        self.assertFalse(self._submission(response), "not kept as a failed submission")
+        self.assertEqual(self._submission(response).state, "new", "kept, waiting; not a failed submission")
         result = self._sync_accounts(self.europe)
         self.assertEqual((result["created"], result["failed"]), (1, 0))
         self.assertTrue(self._submission(response).lead_id.campaign_id)
