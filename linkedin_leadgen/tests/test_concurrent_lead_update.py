@@ -10,30 +10,21 @@ its pages from LinkedIn again (found by the benchmark: 13.4 LinkedIn calls per 1
 
 from urllib.parse import parse_qs
 
-from odoo import SUPERUSER_ID, api, sql_db
-from odoo.tests import BaseCase, tagged
-from odoo.tools import config
+from odoo import SUPERUSER_ID, api
+from odoo.tests import tagged
 
-from odoo.addons.linkedin_leadgen import linkedin as li
-from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
-
-from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
+from .committed_common import CommittedProfileCase
 
 SHARED_EMAIL = "pat.shared@example.com"
 
 
 @tagged("post_install", "-at_install")
-class TestBatchMatchingALeadChangedMeanwhile(BaseCase):
-    PARAMS = ("client_id", "client_secret", "api_url", "oauth_url", "api_version", "batch_size", "page_size",
-              "cron_budget")  # fmt: skip
+class TestBatchMatchingALeadChangedMeanwhile(CommittedProfileCase):
+    emulator_kwargs = {"responses": 0, "seed": 5}
+    extra_params = {"batch_size": "2", "page_size": "2", "cron_budget": "0"}  # one batch of two per call
+    profile_name = "Lead changed meanwhile"
 
-    def setUp(self):
-        super().setUp()
-        self.emulator = LinkedInEmulator(
-            client_id=EMULATOR_CLIENT_ID, client_secret=EMULATOR_CLIENT_SECRET, responses=0, seed=5
-        )
-        self.emulator.start()
-        self.addCleanup(self.emulator.stop)
+    def _prepare(self, env):
         form = next(form for form in self.emulator.data.forms if form["name"] == "Whitepaper download")
         # six leads of one account, the first of which matches an existing lead
         now_ms = self.emulator.now_ms()
@@ -45,51 +36,16 @@ class TestBatchMatchingALeadChangedMeanwhile(BaseCase):
             )
             for index in range(6)
         ]
-        dbname = config["db_name"]
-        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
-        values = {
-            "client_id": EMULATOR_CLIENT_ID,
-            "client_secret": EMULATOR_CLIENT_SECRET,
-            "api_url": self.emulator.api_url,
-            "oauth_url": self.emulator.oauth_url,
-            "api_version": li.DEFAULT_VERSION,
-            "batch_size": "2",
-            "page_size": "2",
-            "cron_budget": "0",  # one batch per call
-        }
-        with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            params = env["ir.config_parameter"]
-            self.saved_params = {key: params.get_param(f"linkedin_leadgen.{key}") for key in self.PARAMS}
-            for key, value in values.items():
-                params.set_param(f"linkedin_leadgen.{key}", value)
-            profile = env["linkedin.user.profile"].create({"name": "Lead changed meanwhile"})
-            profile._connect_with_tokens(li.Tokens.from_response(self.emulator.issue_tokens()))
-            self.profile_id = profile.id
-            self.account_ids = profile.ad_account_ids.ids
-            self.account_id = profile.ad_account_ids.filtered(lambda a: a.name == "Acme Europe").id
-            self.last_campaign_id = max(env["utm.campaign"].search([]).ids, default=0)
-            self.lead_id = env["crm.lead"].create({"name": "Pat, met at a fair", "email_from": SHARED_EMAIL}).id
-            cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self._cleanup)
+        self.account_id = (
+            env["linkedin.ad.account"].browse(self.account_ids).filtered(lambda a: a.name == "Acme Europe").id
+        )
+        self.lead_id = env["crm.lead"].create({"name": "Pat, met at a fair", "email_from": SHARED_EMAIL}).id
 
     def _cleanup(self):
         with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            submissions = env["linkedin.form.submission"].search([("account_id", "in", self.account_ids)])
-            (submissions.lead_id | env["crm.lead"].browse(self.lead_id)).exists().unlink()
-            submissions.unlink()
-            env["utm.campaign"].search([("id", ">", self.last_campaign_id)]).unlink()  # made by the sync
-            env["linkedin.lead.form"].with_context(active_test=False).search(
-                [("account_id", "in", self.account_ids)]
-            ).unlink()
-            env["linkedin.sync.log"].search([("account_id", "in", self.account_ids)]).unlink()
-            env["linkedin.user.profile"].browse(self.profile_id).unlink()
-            env["linkedin.ad.account"].browse(self.account_ids).exists().unlink()
-            params = env["ir.config_parameter"]
-            for key, value in self.saved_params.items():
-                params.set_param(f"linkedin_leadgen.{key}", value or False)
+            api.Environment(cr, SUPERUSER_ID, {})["crm.lead"].browse(self.lead_id).exists().unlink()
             cr.commit()  # pylint: disable=invalid-commit
+        return super()._cleanup()
 
     def _offsets_read(self):
         return [int(parse_qs(entry["query"])["start"][0]) for entry in self.emulator.requests("leadFormResponses")]

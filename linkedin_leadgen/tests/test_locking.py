@@ -10,10 +10,7 @@ from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.tests import BaseCase, tagged
 from odoo.tools import config
 
-from odoo.addons.linkedin_leadgen import linkedin as li
-from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
-
-from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
+from .committed_common import CommittedProfileCase
 
 
 @tagged("post_install", "-at_install")
@@ -60,54 +57,10 @@ class TestLinkedInAccountLock(BaseCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSyncClickWhileCronRuns(BaseCase):
+class TestSyncClickWhileCronRuns(CommittedProfileCase):
     """Sync clicked on a profile while the cron (another transaction) syncs its accounts."""
 
-    PARAMS = ("client_id", "client_secret", "api_url", "oauth_url", "api_version")
-
-    def setUp(self):
-        super().setUp()
-        self.emulator = LinkedInEmulator(client_id=EMULATOR_CLIENT_ID, client_secret=EMULATOR_CLIENT_SECRET)
-        self.emulator.start()
-        self.addCleanup(self.emulator.stop)
-        dbname = config["db_name"]
-        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
-        values = {
-            "client_id": EMULATOR_CLIENT_ID,
-            "client_secret": EMULATOR_CLIENT_SECRET,
-            "api_url": self.emulator.api_url,
-            "oauth_url": self.emulator.oauth_url,
-            "api_version": li.DEFAULT_VERSION,
-        }
-        with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            params = env["ir.config_parameter"]
-            self.saved_params = {key: params.get_param(f"linkedin_leadgen.{key}") for key in self.PARAMS}
-            for key, value in values.items():
-                params.set_param(f"linkedin_leadgen.{key}", value)
-            profile = env["linkedin.user.profile"].create({"name": "Click while the cron runs"})
-            profile._connect_with_tokens(li.Tokens.from_response(self.emulator.issue_tokens()))
-            self.profile_id = profile.id
-            self.account_ids = profile.ad_account_ids.ids
-            cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            submissions = env["linkedin.form.submission"].search([("account_id", "in", self.account_ids)])
-            submissions.lead_id.unlink()
-            submissions.unlink()
-            env["linkedin.lead.form"].with_context(active_test=False).search(
-                [("account_id", "in", self.account_ids)]
-            ).unlink()
-            env["linkedin.sync.log"].search([("account_id", "in", self.account_ids)]).unlink()
-            env["linkedin.user.profile"].browse(self.profile_id).unlink()
-            env["linkedin.ad.account"].browse(self.account_ids).exists().unlink()
-            params = env["ir.config_parameter"]
-            for key, value in self.saved_params.items():
-                params.set_param(f"linkedin_leadgen.{key}", value or False)
-            cr.commit()  # pylint: disable=invalid-commit
+    profile_name = "Click while the cron runs"
 
     def test_click_while_the_cron_refreshed_forms_is_no_error(self):
         """The cron stored the forms and committed after the click began: the click leaves that account be."""
