@@ -11,7 +11,6 @@ from . import linkedin_form_submission
 from . import linkedin_sync_log
 from . import linkedin_lead_mapper
 from . import linkedin_lead_importer
-from . import linkedin_lead_importer_pull
 from . import linkedin_lead_importer_webhook
 from . import linkedin_lead_form_sync
 from . import linkedin_ad_account_sync

@@ -78,6 +78,9 @@ class LinkedInLeadImporterWebhook(models.AbstractModel):
                 self._keep_reconnect_state(run, exc)
             else:
                 account._add_lead_counts(run)
+                if run.backlog:  # its lead was busy with another worker: the account's next run imports it
+                    account.sync_state = "backlog"
+                    self._linkedin_trigger_cron(SYNC_CRON)
             self.env["linkedin.sync.log"]._log_run(run, date_start)
             if run.created or run.updated or run.ignored or run.failed:
                 return "imported"

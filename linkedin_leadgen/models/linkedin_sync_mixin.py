@@ -223,6 +223,30 @@ class LinkedInSyncMixin(models.AbstractModel):
     # Lock and cron
     # ------------------------------------------------------------------
 
+    @api.model
+    def _linkedin_lock_rows(self, model_name, ids):
+        """The ids among ``ids`` of ``model_name`` that this transaction has locked (or holds already): those
+        no other transaction has locked, nor changed and committed since this one began. Never waits: the
+        others are left out (see :meth:`_linkedin_try_lock`)."""
+        cr, table = self.env.cr, SQL.identifier(self.env[model_name]._table)
+        ids = sorted(set(ids))
+
+        def lock(chunk):
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(
+                        SQL("SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED", table, chunk),
+                        log_exceptions=False,
+                    )
+                    return {row[0] for row in cr.fetchall()}
+            except psycopg2.errors.SerializationFailure:
+                return None
+
+        locked = lock(ids) if ids else set()
+        if locked is None:  # one of them changed since this transaction began: each on its own
+            locked = {row_id for row_id in ids if lock([row_id])}
+        return locked
+
     def _linkedin_try_lock(self):
         """Lock the row of this record for the transaction; False when another transaction holds it.
 
