@@ -571,7 +571,8 @@ class LinkedInLeadImporter(models.AbstractModel):
 
     def _import_waiting(self, run):
         """Import the account's submissions waiting for it: new ones (parked by :meth:`_store_batch`, or
-        whose lead a reset asked to re-create) and failed ones (a bounded number of attempts)."""
+        left waiting for a busy lead by :meth:`_defer_busy_leads`) and failed ones (a bounded number of
+        attempts)."""
         waiting = self.env["linkedin.form.submission"].search(
             [
                 ("account_id", "=", run.account.id),
