@@ -25,6 +25,7 @@
         "views/linkedin_leadgen_settings_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["linkedin_audience/static/src/**/*"],
         "web.assets_tests": ["linkedin_audience/static/tests/tours/*.js"],
     },
 }

@@ -139,7 +139,8 @@ class LinkedInAudience(models.Model):
     campaign_manager_url = fields.Char(
         string="Campaign Manager",
         compute="_compute_campaign_manager_url",
-        help="The ad account in LinkedIn Campaign Manager, where the audience is picked for campaigns.",
+        help="The ad account in LinkedIn Campaign Manager: its Plan > Audiences page lists the audience, "
+        "which campaigns then target.",
     )
     match_rate = fields.Float(compute="_compute_match_rate", digits=(16, 1), help="Matched members / contacts sent.")
     last_upload_date = fields.Datetime(string="Last Upload", readonly=True, copy=False)
@@ -192,9 +193,7 @@ class LinkedInAudience(models.Model):
     def _compute_campaign_manager_url(self):
         for audience in self:
             account_id = audience.ad_account_id.sudo().linkedin_id
-            audience.campaign_manager_url = (
-                f"{CAMPAIGN_MANAGER_URL}/accounts/{account_id}/audiences" if account_id else False
-            )
+            audience.campaign_manager_url = f"{CAMPAIGN_MANAGER_URL}/accounts/{account_id}" if account_id else False
 
     @api.depends("upload_total", "upload_done", "upload_pending")
     def _compute_progress(self):

@@ -11,9 +11,9 @@ from odoo.addons.linkedin_leadgen.tests.common import LinkedInHttpCase
 
 @tagged("post_install", "-at_install")
 class TestAudienceAuthorize(LinkedInHttpCase):
-    """Authorizing from the wizard brings the marketer back to the mailing list, not to the profile."""
+    """Authorizing from the wizard brings the marketer back to the wizard over its list, not to the profile."""
 
-    def test_authorize_from_wizard_returns_to_the_list(self):
+    def test_authorize_from_wizard_returns_to_the_wizard(self):
         new_test_user(
             self.env,
             login="li_marketer_sales",
@@ -45,11 +45,13 @@ class TestAudienceAuthorize(LinkedInHttpCase):
         self.assertEqual(linkedin.status_code, 302, linkedin.text)
         callback = self.url_open(linkedin.headers["Location"], allow_redirects=False)
         self.assertEqual(callback.status_code, 303, callback.text)
+        profile = self.env["linkedin.user.profile"].search([("user_id.login", "=", "li_marketer_sales")])
+        self.assertEqual(profile.state, "connected")
+        # the client action linkedin-audience-wizard opens the wizard over the list, with this profile
         self.assertTrue(
             callback.headers["Location"].endswith(
                 f"/odoo/action-mass_mailing.action_view_mass_mailing_lists/{mailing_list.id}"
+                f"/linkedin-audience-wizard?profile_id={profile.id}"
             ),
             callback.headers["Location"],
         )
-        profile = self.env["linkedin.user.profile"].search([("user_id.login", "=", "li_marketer_sales")])
-        self.assertEqual(profile.state, "connected")

@@ -207,13 +207,19 @@ class TestAudienceUpload(AudienceCase):
             arch.xpath("//div[contains(@class, 'alert-warning')]/field[@name='audience_size_note']"),
             "shown as a warning",
         )
-        # a link to the ad account in Campaign Manager, where the audience is used
+        # a link to the ad account in Campaign Manager, whose Plan > Audiences page lists the audience
         account_id = audience.ad_account_id.sudo().linkedin_id
         self.assertEqual(
             audience.with_user(self.user_marketing).campaign_manager_url,
-            f"https://www.linkedin.com/campaignmanager/accounts/{account_id}/audiences",
+            f"https://www.linkedin.com/campaignmanager/accounts/{account_id}",
         )
-        self.assertTrue(arch.xpath("//field[@name='campaign_manager_url'][@widget='url']"))
+        link = arch.xpath("//field[@name='campaign_manager_url'][@widget='url']")
+        self.assertTrue(link)
+        self.assertIn(
+            "Plan > Audiences lists the audience",
+            " ".join(link[0].getparent().itertext()),
+            "next to the link, where the account's page lists the audience",
+        )
         self.assertAlmostEqual(audience.match_rate, 100.0 * audience.matched_count / 40, places=1)
         self.assertAlmostEqual(audience.match_ratio, audience.matched_count / 40, places=3, msg="shown as a %")
         # a change makes it UPDATING, the status cron brings it back to READY

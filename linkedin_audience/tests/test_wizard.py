@@ -1,7 +1,7 @@
 # Copyright 2026 LinkedIn Connector for Odoo contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.linkedin_leadgen.linkedin import hash_email
@@ -151,6 +151,19 @@ class TestAudienceWizard(AudienceCase):
         action = wizard.action_authorize_profile()
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertTrue(action["url"].startswith(self.emulator.oauth_url))
+
+    def test_profile_named_on_the_return_from_linkedin_is_chosen(self):
+        """Back from LinkedIn's sign-in, the wizard opens with the profile just authorized (``profile_id`` of
+        the return URL, passed as ``default_profile_id``), not the user's first profile."""
+        second = self._make_audience_profile(self.user_marketing, name="Mark's second profile")
+        self._make_contacts(3)
+        form = self._open_wizard()
+        self.assertEqual(form.profile_id, self.profile, "by default the user's first own profile")
+        wizard_model = self.env["linkedin.audience.wizard"].with_user(self.user_marketing)
+        form = Form(
+            wizard_model.with_context(default_mailing_list_id=self.mailing_list.id, default_profile_id=second.id)
+        )
+        self.assertEqual(form.profile_id, second)
 
     def test_profile_without_audience_scope_must_reauthorize(self):
         self.profile.sudo().user_id = self.user_manager

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 MIN_SERVED = 300
 RECOMMENDED = 10000
 MAILING_LIST_ACTION = "mass_mailing.action_view_mass_mailing_lists"
+# the path of the client action that opens this wizard over its mailing list (the return from LinkedIn)
+WIZARD_CLIENT_ACTION_PATH = "linkedin-audience-wizard"
 UNUSABLE_STATUSES = ("CANCELED", "PENDING_DELETION", "REMOVED")
 
 
@@ -280,8 +282,12 @@ class LinkedInAudienceWizard(models.TransientModel):
             profile = profiles.search([("user_id", "=", self.env.uid)], limit=1)
         if not profile:
             profile = profiles.create({"name": self.env.user.name})
-        # once signed in on LinkedIn, the user comes back to the list to send it
-        return_url = f"/odoo/action-{MAILING_LIST_ACTION}/{self.mailing_list_id.id}"
+        # once signed in on LinkedIn, the user comes back to this wizard over its list, the profile chosen
+        # (static/src/js/linkedin_audience_wizard_action.js)
+        return_url = (
+            f"/odoo/action-{MAILING_LIST_ACTION}/{self.mailing_list_id.id}/{WIZARD_CLIENT_ACTION_PATH}"
+            f"?profile_id={profile.id}"
+        )
         return profile.with_context(linkedin_oauth_return_url=return_url).action_authorize()
 
     def action_create(self):
