@@ -341,6 +341,14 @@ def stop(processes, interrupted):
             process.wait()
 
 
+class Terminated(Exception):
+    """SIGTERM reached the demo alone (``kill``): unlike Ctrl-C, what it started did not get it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="./demo", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("LINKEDIN_DEMO_PORT", "8069")),
@@ -361,14 +369,15 @@ def main(argv=None):
         say(f"ready; ./demo serves the demo database {args.db}")
         return 0
     processes, interrupted = [], False
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         emulator_url = start_emulator(args.emulator_port, args.responses, processes)
         point_odoo_at(args.db, emulator_url, args.port)
         odoo = serve_odoo(args.db, args.port, processes)
         odoo.wait()
         return odoo.returncode
-    except KeyboardInterrupt:
-        interrupted = True
+    except (KeyboardInterrupt, Terminated) as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)  # Ctrl-C reached Odoo and the emulator too
         say("stopping Odoo and the emulator")
         return 0
     finally:
