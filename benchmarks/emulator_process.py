@@ -27,7 +27,7 @@ class Control:
     """The commands of the control channel: ``{"op": "<name>", ...}`` calls ``op_<name>(...)``."""
 
     def __init__(self, emulator):
-        self.emulator, self.marks = emulator, {}
+        self.emulator, self.marks, self.received = emulator, {}, {}
 
     def _segment(self, segment):
         return self.emulator.data.segments[str(segment)]
@@ -56,7 +56,21 @@ class Control:
         """Remember the members and the number of requests now, for :meth:`op_segment_diff`."""
         with self.emulator.lock:
             self.marks[segment] = (self.emulator.segment_users(segment), len(self._segment(segment)["requests"]))
+        self.received.pop(segment, None)
         return len(self.marks[segment][0])
+
+    def op_segment_received(self, segment):
+        """The ADD and REMOVE elements received since the mark (:meth:`op_segment_mark`): cheap enough to poll
+        while the segment is being updated (each body is read once; the members are not compared)."""
+        _before, first = self.marks[segment]
+        counted = self.received.setdefault(segment, {"requests": first, "added": 0, "removed": 0})
+        with self.emulator.lock:
+            bodies = list(self._segment(segment)["requests"])[counted["requests"] :]
+        for body in bodies:
+            for element in ((body.value() if body is not None else None) or {}).get("elements", []):
+                counted["added" if element["action"] == "ADD" else "removed"] += 1
+        counted["requests"] += len(bodies)
+        return {"added": counted["added"], "removed": counted["removed"]}
 
     def op_segment_diff(self, segment):
         """Members added and removed since the mark, and the ADD/REMOVE elements received since."""

@@ -164,16 +164,29 @@ class LinkedInAudienceMember(models.Model):
         failed_errors = [self._refusal_reason(refusal)[:ERROR_MAX_LENGTH] for refusal in answer.refused]
         cr = self.env.cr
         if added or removed:
-            # one statement for both: a pending row's state says what it asked LinkedIn
+            # one statement for both: a pending row's state says what it asked LinkedIn. A batch is the pending
+            # rows of an id range (see _next_batch): when LinkedIn took them all and they are most of the range
+            # (a first upload's), the range says which rows (read in index order, cheaper than each id)
+            first, last = batch.member_ids[0], batch.member_ids[-1]
+            if failed_ids or last - first >= 2 * len(batch.member_ids):
+                rows = SQL("id = ANY(%s)", added + removed)
+            else:
+                rows = SQL(
+                    "audience_id = %s AND id BETWEEN %s AND %s AND state IN %s",
+                    audience.id,
+                    first,
+                    last,
+                    PENDING_STATES,
+                )
             cr.execute(
                 SQL(
                     """
                     UPDATE linkedin_audience_member
                        SET state = CASE state WHEN 'to_add' THEN 'sent' ELSE 'removed' END, batch_id = %s, error = NULL
-                     WHERE id = ANY(%s)
+                     WHERE %s
                     """,
                     batch_number,
-                    added + removed,
+                    rows,
                 )
             )
         if failed_ids:

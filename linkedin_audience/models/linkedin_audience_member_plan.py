@@ -18,6 +18,9 @@ MAX_REFUSAL_RETRIES = 3  # times the scheduled check sends a contact LinkedIn re
 # or this share of the contacts sent, when that costs less.
 FULL_CHECK_MIN_CHANGES = 10000
 FULL_CHECK_RATIO = 0.2
+# The contacts of an address, found by the form two contacts share (see _email_key): the check of a list's
+# changes looks up the other contacts of each changed address with it instead of reading every contact.
+EMAIL_KEY_INDEX = "linkedin_audience_mailing_contact_email_key_index"
 # What Python's str.strip() removes from an ASCII string: PostgreSQL trims the same, so that its digest of
 # an ASCII address is hash_email's.
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
@@ -34,8 +37,24 @@ def _email_key(column):
     return SQL("lower(btrim(%s, %s))", column, ASCII_WHITESPACE)
 
 
+def drop_email_key_index(cr):
+    """Remove the index this addon adds on the contacts (the addon's uninstallation)."""
+    cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(EMAIL_KEY_INDEX)))
+
+
 class LinkedInAudienceMember(models.Model):
     _inherit = "linkedin.audience.member"
+
+    def init(self):
+        res = super().init()
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON mailing_contact (%s)",
+                SQL.identifier(EMAIL_KEY_INDEX),
+                _email_key(SQL("email_normalized")),
+            )
+        )
+        return res
 
     # ------------------------------------------------------------------
     # Which contacts of a list are sent
@@ -74,7 +93,8 @@ class LinkedInAudienceMember(models.Model):
             )
         changed_test = SQL("TRUE")
         if changed_only:
-            changed_test = SQL("c.id IN (SELECT id FROM linkedin_audience_changed_contacts)")
+            # an array: the subscriptions of these contacts are read through their index, whatever the statistics
+            changed_test = SQL("s.contact_id = ANY(ARRAY(SELECT id FROM linkedin_audience_changed_contacts))")
         return SQL(
             """
             SELECT %(select)s
@@ -284,7 +304,9 @@ class LinkedInAudienceMember(models.Model):
                 audience.id,
             )
         )
-        return cr.rowcount
+        logged = cr.rowcount
+        cr.execute("ANALYZE linkedin_audience_logged")
+        return logged
 
     @api.model
     def _create_changed_table(self, audience, retry_failed):
@@ -303,8 +325,8 @@ class LinkedInAudienceMember(models.Model):
                 SELECT DISTINCT %(key)s AS email_key, NULL::varchar AS email_hash, e.email
                   FROM (SELECT l.email FROM linkedin_audience_logged l
                          UNION ALL
-                        SELECT c.email_normalized FROM linkedin_audience_logged l
-                          JOIN mailing_contact c ON c.id = l.contact_id
+                        SELECT c.email_normalized FROM mailing_contact c
+                         WHERE c.id = ANY(ARRAY(SELECT contact_id FROM linkedin_audience_logged))
                          UNION ALL
                         SELECT c.email_normalized FROM linkedin_audience_member m
                           JOIN mailing_contact c ON c.id = m.mailing_contact_ref
@@ -341,19 +363,26 @@ class LinkedInAudienceMember(models.Model):
                 )
             )
         cr.execute("ANALYZE linkedin_audience_changed")
-        # the contacts that have these addresses (one pass over the contacts), so that the queries of the
-        # plan start from them
+        # the contacts that have these addresses, so that the queries of the plan start from them
         cr.execute("DROP TABLE IF EXISTS linkedin_audience_changed_contacts")
         cr.execute(
             SQL(
-                """
-                CREATE TEMPORARY TABLE linkedin_audience_changed_contacts ON COMMIT DROP AS
-                SELECT c.id FROM mailing_contact c WHERE %s IN (SELECT email_key FROM linkedin_audience_changed)
-                """,
-                _email_key(SQL("c.email_normalized")),
+                "CREATE TEMPORARY TABLE linkedin_audience_changed_contacts ON COMMIT DROP AS %s",
+                self._changed_contacts_query(),
             )
         )
         cr.execute("ANALYZE linkedin_audience_changed_contacts")
+
+    @api.model
+    def _changed_contacts_query(self):
+        """``SELECT id`` of the contacts whose address is one of ``linkedin_audience_changed``: looked up in
+        EMAIL_KEY_INDEX (an array, so that PostgreSQL probes the index for each address rather than reading
+        every contact of the database)."""
+        return SQL(
+            "SELECT DISTINCT c.id FROM mailing_contact c"
+            " WHERE %s = ANY(ARRAY(SELECT email_key FROM linkedin_audience_changed))",
+            _email_key(SQL("c.email_normalized")),
+        )
 
     @api.model
     def _plan_differences(self, audience, retry_failed, changed_only=False):
@@ -405,7 +434,8 @@ class LinkedInAudienceMember(models.Model):
         # contacts no longer wanted (a pending ADD may have reached LinkedIn already: remove it too)
         changed_test = SQL("TRUE")
         if changed_only:
-            changed_test = SQL("m.email_hash IN (SELECT email_hash FROM linkedin_audience_changed)")
+            # an array: the rows are read through the (audience, hash) index, not the whole audience
+            changed_test = SQL("m.email_hash = ANY(ARRAY(SELECT email_hash FROM linkedin_audience_changed))")
         cr.execute(
             SQL(
                 """
