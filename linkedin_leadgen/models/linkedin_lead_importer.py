@@ -328,6 +328,9 @@ class LinkedInLeadImporter(models.AbstractModel):
         snapshot = run.snapshot()
         try:
             self._store_and_move(run, responses, cursor, final, self._store_responses)
+            # the batch is written: the records it read and made leave the cache, so that a long run (a
+            # click's budget, a backlog) holds one batch in memory, not all of them
+            self.env.invalidate_all()
         except (ConcurrentChange, psycopg2.errors.TransactionRollbackError) as exc:
             run.restore(snapshot)
             _logger.info(
