@@ -3,6 +3,31 @@
 
 import {registry} from "@web/core/registry";
 
+// Name the audience, confirm the small list, create it, and land on its record.
+function createAudienceSteps(name) {
+    return [
+        {
+            content: "Name the audience",
+            trigger: ".modal .o_field_widget[name=name] input",
+            run: `edit ${name}`,
+        },
+        {
+            content: "Send it anyway",
+            trigger: ".modal .o_field_widget[name=confirm_small] input",
+            run: "click",
+        },
+        {
+            content: "Create and upload",
+            trigger: ".modal button[name=action_create]",
+            run: "click",
+        },
+        {
+            content: "The audience record",
+            trigger: `.o_breadcrumb .active:contains(${name})`,
+        },
+    ];
+}
+
 // A marketer sends a mailing list to LinkedIn with the audience wizard and lands on the audience.
 registry.category("web_tour.tours").add("linkedin_audience_wizard_tour", {
     steps: () => [
@@ -23,25 +48,7 @@ registry.category("web_tour.tours").add("linkedin_audience_wizard_tour", {
             content: "It warns that LinkedIn serves no ads below 300 matched members",
             trigger: ".modal .alert-danger:contains(fewer than 300 matched members)",
         },
-        {
-            content: "Name the audience",
-            trigger: ".modal .o_field_widget[name=name] input",
-            run: "edit Tour audience",
-        },
-        {
-            content: "Send it anyway",
-            trigger: ".modal .o_field_widget[name=confirm_small] input",
-            run: "click",
-        },
-        {
-            content: "Create and upload",
-            trigger: ".modal button[name=action_create]",
-            run: "click",
-        },
-        {
-            content: "The audience record",
-            trigger: ".o_breadcrumb .active:contains(Tour audience)",
-        },
+        ...createAudienceSteps("Tour audience"),
         {
             content: "and the contacts sent to LinkedIn",
             trigger: ".o_form_view .oe_stat_button:contains(Contacts Sent):contains(5)",
@@ -91,25 +98,7 @@ registry.category("web_tour.tours").add("linkedin_audience_authorize_tour", {
             content: "The wizard counts the contacts it will send",
             trigger: ".modal .o_field_widget[name=contact_count]:contains(5)",
         },
-        {
-            content: "Name the audience",
-            trigger: ".modal .o_field_widget[name=name] input",
-            run: "edit Authorized audience",
-        },
-        {
-            content: "Send it anyway",
-            trigger: ".modal .o_field_widget[name=confirm_small] input",
-            run: "click",
-        },
-        {
-            content: "Create and upload",
-            trigger: ".modal button[name=action_create]",
-            run: "click",
-        },
-        {
-            content: "The audience record",
-            trigger: ".o_breadcrumb .active:contains(Authorized audience)",
-        },
+        ...createAudienceSteps("Authorized audience"),
         {
             content: "Back to the mailing lists by the breadcrumb",
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(Mailing Lists)",
