@@ -97,7 +97,9 @@ class TestLinkedInSync(LinkedInSyncCase):
         self.assertIn("Too many spreadsheets", description)
         self.assertIn("Preferred contact time", description)
         self.assertNotIn("Peeters Logistics", description, "mapped answers do not")
-        self.assertEqual(lead.with_user(self.user_salesperson).linkedin_submission_ids, submission)
+        # its owner (the default salesperson) sees its submission; read from the database, not the cache
+        lead.invalidate_recordset()
+        self.assertEqual(lead.with_user(self.user_salesperson_2).linkedin_submission_ids, submission)
         self.assertFalse(lead.message_ids.filtered(lambda m: m.message_type == "notification" and m.tracking_value_ids))
 
     def test_synced_leads_in_owner_pipeline(self):
