@@ -125,6 +125,17 @@ elif mode == "cleanup":
 """
 
 
+# the emulator of the audience crash tests: LinkedIn takes a segment's users at once, and the segment stays
+# BUILDING however long a loaded machine takes
+CRASH_EMULATOR_KWARGS = {
+    "client_id": EMULATOR_CLIENT_ID,
+    "client_secret": EMULATOR_CLIENT_SECRET,
+    "responses": 5,
+    "dmp_not_found_window": 0,
+    "segment_delay": 3600,
+}
+
+
 class HoldingEmulator(LinkedInEmulator):
     """The emulator, holding one batch of contacts a while (a slow answer) and telling the test about it.
 
@@ -171,14 +182,7 @@ class TestAudienceCrash(OdooChildCase):
 
     def test_killed_upload_loses_and_duplicates_nothing(self):
         self.dbname = self._test_dbname()
-        emulator = HoldingEmulator(
-            HELD_BATCH,
-            client_id=EMULATOR_CLIENT_ID,
-            client_secret=EMULATOR_CLIENT_SECRET,
-            responses=5,
-            dmp_not_found_window=0,
-            segment_delay=3600,  # the segment stays BUILDING however long a loaded machine takes
-        ).start()
+        emulator = HoldingEmulator(HELD_BATCH, **CRASH_EMULATOR_KWARGS).start()
         self.addCleanup(emulator.stop)
         self.args = {
             "params": {

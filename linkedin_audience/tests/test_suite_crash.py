@@ -16,9 +16,10 @@ from odoo.tests import tagged
 
 from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 from odoo.addons.linkedin_leadgen.linkedin import hash_email
-from odoo.addons.linkedin_leadgen.tests.common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
 from odoo.addons.linkedin_leadgen.tests.odoo_server import ServerSuiteCase
 from odoo.addons.linkedin_leadgen.tests.suite_figures import report, size
+
+from .test_crash import CRASH_EMULATOR_KWARGS
 
 USERS = "dmpSegments/users"
 POINTS, CONTACTS, BATCH = size(fast=(3, 10_000, 500), long=(10, 100_000, 2000))
@@ -62,13 +63,7 @@ class TestSuiteAudienceCrash(ServerSuiteCase):
     DB_SUFFIX = "audience_crash"
 
     def test_killed_upload_sends_every_contact(self):
-        emulator = HoldingEmulator(
-            client_id=EMULATOR_CLIENT_ID,
-            client_secret=EMULATOR_CLIENT_SECRET,
-            responses=5,
-            dmp_not_found_window=0,
-            segment_delay=3600,  # the segment stays BUILDING however long a loaded machine takes
-        ).start()
+        emulator = HoldingEmulator(**CRASH_EMULATOR_KWARGS).start()
         self.addCleanup(emulator.stop)
         server = self._server()
         server.set_params(
