@@ -16,6 +16,12 @@ from odoo.addons.linkedin_leadgen.emulator import LinkedInEmulator
 from .common import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
 
 
+def committed_db():
+    """A connection pool of the test database, for cursors of a test's own (their commits are real)."""
+    dbname = config["db_name"]
+    return sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+
+
 class CommittedProfileCase(BaseCase):
     """A connected profile committed to the database (``self.profile_id``, ``self.account_ids``), Odoo
     pointed at an emulator (``self.emulator``); ``extra_params`` are more ``linkedin_leadgen.*`` settings."""
@@ -31,8 +37,7 @@ class CommittedProfileCase(BaseCase):
         )
         self.emulator.start()
         self.addCleanup(self.emulator.stop)
-        dbname = config["db_name"]
-        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+        self.db = committed_db()
         values = {
             "client_id": EMULATOR_CLIENT_ID,
             "client_secret": EMULATOR_CLIENT_SECRET,

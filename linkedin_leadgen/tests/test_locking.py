@@ -6,19 +6,17 @@ The rows must be committed for another connection to see them, so this test work
 transaction, on connections of its own, and removes what it created.
 """
 
-from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import BaseCase, tagged
-from odoo.tools import config
 
-from .committed_common import CommittedProfileCase
+from .committed_common import CommittedProfileCase, committed_db
 
 
 @tagged("post_install", "-at_install")
 class TestLinkedInAccountLock(BaseCase):
     def setUp(self):
         super().setUp()
-        dbname = config["db_name"]
-        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+        self.db = committed_db()
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.account_id = env["linkedin.ad.account"].create({"name": "Lock test", "linkedin_id": "990001"}).id
@@ -90,8 +88,7 @@ class TestLinkedInUtmCampaignRace(BaseCase):
 
     def setUp(self):
         super().setUp()
-        dbname = config["db_name"]
-        self.db = sql_db.db_connect(dbname[0] if isinstance(dbname, list) else dbname)
+        self.db = committed_db()
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
