@@ -66,9 +66,7 @@ class Control:
         counted = self.received.setdefault(segment, {"requests": first, "added": 0, "removed": 0})
         with self.emulator.lock:
             bodies = list(self._segment(segment)["requests"])[counted["requests"] :]
-        for body in bodies:
-            for element in ((body.value() if body is not None else None) or {}).get("elements", []):
-                counted["added" if element["action"] == "ADD" else "removed"] += 1
+        _count_elements(bodies, counted)
         counted["requests"] += len(bodies)
         return {"added": counted["added"], "removed": counted["removed"]}
 
@@ -78,10 +76,7 @@ class Control:
         with self.emulator.lock:
             now = self.emulator.segment_users(segment)
             bodies = list(self._segment(segment)["requests"])[first:]
-        sent = {"added": 0, "removed": 0}
-        for body in bodies:
-            for element in ((body.value() if body is not None else None) or {}).get("elements", []):
-                sent["added" if element["action"] == "ADD" else "removed"] += 1
+        sent = _count_elements(bodies, {"added": 0, "removed": 0})
         return {"added": len(now - before), "removed": len(before - now), "count": len(now), "sent": sent}
 
     def op_response_emails(self):
@@ -144,6 +139,14 @@ def main():
                 answer = {"error": f"{exc.__class__.__name__}: {exc}"}
             sys.stdout.write(json.dumps(answer, default=str) + "\n")
             sys.stdout.flush()
+
+
+def _count_elements(bodies, counts):
+    """Add the ADD and REMOVE elements of the request ``bodies`` to ``counts`` ("added", "removed")."""
+    for body in bodies:
+        for element in ((body.value() if body is not None else None) or {}).get("elements", []):
+            counts["added" if element["action"] == "ADD" else "removed"] += 1
+    return counts
 
 
 def _email(response):
